@@ -1,0 +1,68 @@
+"""The corpus record: its fields, their allowed values and the label scale."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import datasets
+
+CORPUS_DIR = Path(__file__).resolve().parent
+DATA_DIR = CORPUS_DIR / "data"
+SPLITS_FILE = CORPUS_DIR / "splits.json"
+
+LEVELS = (-2, -1, 0, 1, 2)
+LABEL_NAMES = {-2: "ban", -1: "restrict", 0: "neutral", 1: "explore", 2: "embrace"}
+
+LANGS = ("zh", "en")
+KINDS = ("document", "synthetic")
+SPLITS = ("train", "validation", "test")
+
+JURISDICTIONS = {
+    "CN": "mainland China (national)",
+    "CN-SH": "Shanghai",
+    "HK": "Hong Kong",
+    "TW": "Taiwan",
+    "US": "United States",
+    "CA": "Canada",
+    "EU": "European Union",
+    "GB": "United Kingdom",
+    "CH": "Switzerland",
+    "SG": "Singapore",
+    "JP": "Japan",
+    "KR": "South Korea",
+    "IN": "India",
+    "AU": "Australia",
+    "AE": "United Arab Emirates",
+}
+
+# Fields every record carries, in file order; None marks "may be null".
+FEATURES = datasets.Features(
+    {
+        "id": datasets.Value("string"),
+        "pair_id": datasets.Value("string"),
+        "lang": datasets.Value("string"),
+        "text": datasets.Value("string"),
+        "label": datasets.Value("int8"),
+        "label_a": datasets.Value("int8"),
+        "label_b": datasets.Value("int8"),
+        "adjudication": datasets.Value("string"),
+        "jurisdiction": datasets.Value("string"),
+        "issuer": datasets.Value("string"),
+        "date": datasets.Value("string"),
+        "kind": datasets.Value("string"),
+        "source": datasets.Value("string"),
+        "title": datasets.Value("string"),
+        "rationale": datasets.Value("string"),
+    }
+)
+FIELDS = tuple(FEATURES)
+NULLABLE = {"pair_id", "adjudication", "issuer", "date", "source", "title", "rationale"}
+# Fields both renderings of one statement must share.
+PAIR_SHARED = ("label", "jurisdiction", "issuer", "date", "kind", "source", "title")
+
+
+def group_key(record: dict) -> str:
+    """The unit that must stay inside one split: a real document, or else a statement pair."""
+    if record.get("kind") == "document" and record.get("source"):
+        return "doc:" + record["source"]
+    return "pair:" + (record.get("pair_id") or record["id"])

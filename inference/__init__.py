@@ -1,0 +1,1 @@
+"""Scoring statements with a trained stance model."""

@@ -1,0 +1,60 @@
+"""Builders for small, valid corpora that tests then break one rule at a time."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from corpus.splits import assign_splits, save_splits
+
+PAIRS = [
+    # (label, zh text, en text)
+    (-2, "任何组织和个人不得从事代币发行融资活动，相关平台一律停止业务。", "No organisation or person may raise funds through token offerings; every such platform must cease operating."),
+    (-1, "提醒公众警惕以虚拟货币名义开展的非法集资，切勿盲目投资。", "The public is warned to be alert to illegal fundraising dressed up as virtual currency and not to invest blindly."),
+    (0, "本报告统计了境外主要市场稳定币的发行规模和储备构成。", "This report tallies the issuance volume and reserve composition of stablecoins in major overseas markets."),
+    (1, "加强对数字货币的研究，探索区块链在供应链金融中的应用。", "We will strengthen research on digital currencies and explore blockchain applications in supply-chain finance."),
+    (2, "大力发展区块链产业，打造具有全球影响力的数字金融高地。", "We will vigorously grow the blockchain industry and build a digital-finance hub of global influence."),
+]
+
+
+def make_record(pair: int, lang: str, **overrides) -> dict:
+    """A valid document record for pair `pair` (0-4) in `lang`."""
+    label, zh, en = PAIRS[pair]
+    record = {
+        "id": f"cn-sh-2025-doc{pair}-{lang}",
+        "pair_id": f"cn-sh-2025-doc{pair}",
+        "lang": lang,
+        "text": zh if lang == "zh" else en,
+        "label": label,
+        "label_a": label,
+        "label_b": label,
+        "adjudication": None,
+        "jurisdiction": "CN-SH",
+        "issuer": "Shanghai Municipal People's Government",
+        "date": f"2025-07-1{pair}",
+        "kind": "document",
+        "source": f"https://example.gov.cn/doc{pair}.html",
+        "title": f"文件{pair}",
+        "rationale": "test fixture",
+    }
+    record.update(overrides)
+    return record
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> tuple[Path, Path, list[dict]]:
+    """A valid five-pair corpus in tmp_path/data with its splits file; returns (data dir, splits file, records)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    records = [make_record(p, lang) for p in range(len(PAIRS)) for lang in ("zh", "en")]
+    write_jsonl(data / "shanghai.jsonl", records)
+    splits = tmp_path / "splits.json"
+    save_splits(assign_splits(records), splits)
+    return data, splits, records

@@ -1,0 +1,1 @@
+"""Fine-tuning and evaluating the stance classifier on the corpus."""
