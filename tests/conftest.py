@@ -58,3 +58,25 @@ def small_corpus(tmp_path: Path) -> tuple[Path, Path, list[dict]]:
     splits = tmp_path / "splits.json"
     save_splits(assign_splits(records), splits)
     return data, splits, records
+
+
+@pytest.fixture(scope="session")
+def base_model_dir(tmp_path_factory) -> Path:
+    """The packaged base model, converted once per test session into a temporary cache."""
+    from training.base_model import prepare_base_model
+
+    return prepare_base_model(tmp_path_factory.mktemp("cache") / "e5")
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(base_model_dir: Path, tmp_path_factory) -> Path:
+    """A two-layer BERT with random weights and the real trimmed tokenizer: fast to train in tests."""
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    tokenizer = AutoTokenizer.from_pretrained(base_model_dir)
+    config = BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=512, pad_token_id=tokenizer.pad_token_id)
+    folder = tmp_path_factory.mktemp("tiny")
+    BertModel(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder

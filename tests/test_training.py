@@ -1,0 +1,87 @@
+"""Training end to end on a tiny model, the baseline, the atomic save and the CLIs."""
+
+import json
+
+import numpy as np
+import pytest
+
+from corpus import load_corpus
+from stancetrace.cli import main
+from training.classifiers import load_classifier
+from training.config import TrainConfig
+from training.evaluate import evaluate
+from training.train import train
+
+TEXTS = ["央行宣布全面禁止虚拟货币交易。", "The authority will pilot stablecoin payments in a sandbox."]
+
+
+@pytest.fixture(scope="module")
+def tiny_trained(tiny_model_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("models") / "tiny"
+    config = TrainConfig(base_model=str(tiny_model_dir), epochs=1, max_steps=3, batch_size=8, seed=7)
+    return out, train(config, out)
+
+
+def test_transformer_trains_saves_reloads_and_scores(tiny_trained):
+    out, metrics = tiny_trained
+    for name in ("model.safetensors", "tokenizer.json", "config.json", "metrics.json", "README.md"):
+        assert (out / name).exists(), name
+    config = json.loads((out / "config.json").read_text())
+    assert list(config["id2label"].values()) == ["ban", "restrict", "neutral", "explore", "embrace"]
+    assert config["stance"]["temperature"] == pytest.approx(metrics["temperature"])
+    assert metrics["history"][-1]["step"] == 3
+    model = load_classifier(out)
+    probs = model.predict_proba(TEXTS)
+    assert probs.shape == (2, 5) and np.allclose(probs.sum(axis=1), 1)
+    assert model.predict_proba(TEXTS[:1]) == pytest.approx(probs[:1], abs=1e-5)  # batching changes nothing
+    card = (out / "README.md").read_text()
+    for metric in ("macro_f1", "adjacent_accuracy", "spearman", "ece", "Translation gap"):
+        assert metric in card
+
+
+def test_training_is_repeatable(tiny_trained, tiny_model_dir, tmp_path):
+    out, metrics = tiny_trained
+    config = TrainConfig(base_model=str(tiny_model_dir), epochs=1, max_steps=3, batch_size=8, seed=7)
+    again = train(config, tmp_path / "again")
+    assert again["test"]["overall"] == pytest.approx(metrics["test"]["overall"])
+
+
+def test_existing_model_is_kept_unless_overwrite(tiny_trained, tiny_model_dir):
+    out, _ = tiny_trained
+    before = (out / "model.safetensors").read_bytes()
+    with pytest.raises(FileExistsError, match="--overwrite"):
+        train(TrainConfig(base_model=str(tiny_model_dir), max_steps=1), out)
+    with pytest.raises((OSError, ValueError)):  # a run that fails part-way leaves the old model in place
+        train(TrainConfig(base_model=str(out / "no-such-model")), out, overwrite=True)
+    assert (out / "model.safetensors").read_bytes() == before
+    assert [p.name for p in out.parent.iterdir()] == ["tiny"]  # no staging folders left behind
+
+
+def test_baseline_round_trip_without_pickle(tmp_path):
+    out = tmp_path / "baseline"
+    metrics = train(TrainConfig(), out, baseline=True)
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "baseline.json", "baseline.npz", "metrics.json"]
+    assert metrics["test"]["overall"]["macro_f1"] > 0.5  # words alone carry much of the stance
+    test = load_corpus()["test"]
+    reloaded = evaluate(load_classifier(out), {c: test[c] for c in ("text", "label", "lang", "pair_id")})
+    assert reloaded["overall"] == pytest.approx(metrics["test"]["overall"])
+    np.load(out / "baseline.npz", allow_pickle=False)  # loads with pickle disabled
+
+
+def test_train_one_language(tmp_path):
+    metrics = train(TrainConfig(train_lang="zh"), tmp_path / "zh", baseline=True)
+    assert metrics["train_statements"] == len([r for r in load_corpus()["train"] if r["lang"] == "zh"])
+    assert set(metrics["test"]["by_language"]) == {"zh", "en"}
+
+
+def test_eval_cli_on_a_file_and_a_malformed_file(tiny_trained, tmp_path, capsys):
+    out, _ = tiny_trained
+    data = tmp_path / "labelled.jsonl"
+    rows = [{"text": TEXTS[0], "label": -2, "lang": "zh"}, {"text": TEXTS[1], "label": 1, "lang": "en"}]
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    assert main(["eval", "--model", str(out), "--data", str(data), "--out", str(tmp_path / "m.json")]) == 0
+    assert json.loads((tmp_path / "m.json").read_text())["overall"]["n"] == 2
+    assert "macro_f1" in capsys.readouterr().out
+    data.write_text(json.dumps(rows[0], ensure_ascii=False) + "\n" + '{"text": "x", "label": 5, "lang": "en"}\n')
+    assert main(["eval", "--model", str(out), "--data", str(data)]) == 2
+    assert "labelled.jsonl:2: 'label' must be an integer in -2..2, got 5" in capsys.readouterr().err

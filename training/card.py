@@ -1,0 +1,79 @@
+"""The model card: what a trained stance model is, how it was trained, how well it does, its limits."""
+
+from __future__ import annotations
+
+from training.evaluate import HEADLINE, format_report
+
+
+def _headline_row(name: str, metrics: dict) -> str:
+    cells = [f"{metrics[k]:d}" if k == "n" else f"{metrics[k]:.3f}" for k in HEADLINE]
+    return f"| {name} | " + " | ".join(cells) + " |"
+
+
+def metrics_table(report: dict) -> str:
+    """A Markdown table of the headline metrics, overall and per language."""
+    lines = ["| | " + " | ".join(HEADLINE) + " |", "|---" * (len(HEADLINE) + 1) + "|",
+             _headline_row("all", report["overall"])]
+    lines += [_headline_row(lang, m) for lang, m in report["by_language"].items()]
+    gap = report["translation"]
+    lines.append(f"\nTranslation gap (mean |score zh - score en| over {gap['pairs']} pairs): "
+                 f"{gap['mean_abs_score_gap']:.3f}")
+    return "\n".join(lines)
+
+
+def model_card(metrics: dict) -> str:
+    """The README.md written beside a trained model."""
+    config = metrics["config"]
+    kind = "fine-tuned transformer" if metrics["model"] == "transformer" else "TF-IDF + logistic regression baseline"
+    settings = "\n".join(f"| {k} | {v} |" for k, v in config.items())
+    languages = config["train_lang"] or "zh + en"
+    return f"""# StanceTrace stance model ({kind})
+
+Places a Chinese or English statement by a regulator or government on crypto, stablecoins and
+blockchain finance on a five-level scale: -2 ban, -1 restrict, 0 neutral, +1 explore, +2 embrace.
+It gives five calibrated probabilities and a continuous score in [-1, 1] (the probability-weighted
+level divided by 2).
+
+- **Base model:** {metrics["base_model"] or "none (jieba words and English words, TF-IDF of 1-2 grams)"}
+- **Data:** StanceTrace corpus v1, train split ({metrics["train_statements"]} statements, {languages}); the
+  epoch is chosen by macro-F1 on the validation split, and a temperature fitted on it calibrates the
+  probabilities (T = {metrics["temperature"]:.3f}). The test split was not used for any choice.
+- **Training time:** {metrics["train_seconds"]} s.
+- **Loss:** cross-entropy plus {config["ordinal_weight"]} x the squared error of the expected level, so
+  that errors far along the scale cost more than adjacent ones.
+
+## Test split
+
+{metrics_table(metrics["test"])}
+
+```
+{format_report(metrics["test"])}
+```
+
+## Validation split
+
+{metrics_table(metrics["validation"])}
+
+## Hyper-parameters
+
+| setting | value |
+|---|---|
+{settings}
+
+## Limits
+
+- Trained on some 600 short passages, half of them synthetic style exemplars; real documents are
+  longer and more mixed. Score passages, not whole documents, and aggregate.
+- The label is the stance of the text, not of the authority: a law's penalty clauses score low even
+  when the law as a whole enables the activity.
+- Chinese and English only; other languages are outside what it was trained and tested on.
+- Calibrated on 144 validation statements: probabilities are indicative, not exact.
+
+## Loading
+
+```python
+from training.classifiers import load_classifier
+model = load_classifier("THIS_FOLDER")
+model.predict_proba(["上海市国资委召开专题学习会，加强对稳定币的研究。"])
+```
+"""

@@ -1,0 +1,68 @@
+"""Evaluation metrics for five-level stance predictions."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import spearmanr
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+
+from corpus.schema import LEVELS
+
+
+def expected_calibration_error(probs: np.ndarray, classes: np.ndarray, bins: int = 10) -> float:
+    """Top-label ECE: the bin-weighted gap between confidence and accuracy over equal-width bins."""
+    confidence = probs.max(axis=1)
+    correct = probs.argmax(axis=1) == classes
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, bins - 1)
+    gap = 0.0
+    for b in range(bins):
+        members = which == b
+        if members.any():
+            gap += members.mean() * abs(correct[members].mean() - confidence[members].mean())
+    return float(gap)
+
+
+def stance_metrics(levels: np.ndarray, probs: np.ndarray, scores: np.ndarray) -> dict:
+    """Accuracy, macro-F1, adjacent accuracy, MAE in levels, Spearman of score vs level, and ECE."""
+    levels = np.asarray(levels)
+    predicted = np.asarray(LEVELS)[probs.argmax(axis=1)]
+    classes = np.searchsorted(LEVELS, levels)
+    present = sorted(set(levels.tolist()))
+    rho = spearmanr(scores, levels).statistic if len(set(levels.tolist())) > 1 else float("nan")
+    return {
+        "n": int(len(levels)),
+        "accuracy": float(accuracy_score(levels, predicted)),
+        "macro_f1": float(f1_score(levels, predicted, labels=present, average="macro", zero_division=0)),
+        "adjacent_accuracy": float(np.mean(np.abs(predicted - levels) <= 1)),
+        "mae_levels": float(np.mean(np.abs(predicted - levels))),
+        "spearman": float(rho),
+        "ece": expected_calibration_error(probs, classes),
+    }
+
+
+def per_label(levels: np.ndarray, probs: np.ndarray) -> dict:
+    """Precision, recall, F1 and support per level, and the confusion matrix (rows: true level)."""
+    predicted = np.asarray(LEVELS)[probs.argmax(axis=1)]
+    f1 = f1_score(levels, predicted, labels=list(LEVELS), average=None, zero_division=0)
+    matrix = confusion_matrix(levels, predicted, labels=list(LEVELS))
+    recall = np.divide(matrix.diagonal(), matrix.sum(axis=1), out=np.zeros(len(LEVELS)), where=matrix.sum(axis=1) > 0)
+    precision = np.divide(matrix.diagonal(), matrix.sum(axis=0), out=np.zeros(len(LEVELS)), where=matrix.sum(axis=0) > 0)
+    return {
+        "levels": list(LEVELS),
+        "f1": f1.round(4).tolist(),
+        "precision": precision.round(4).tolist(),
+        "recall": recall.round(4).tolist(),
+        "support": matrix.sum(axis=1).tolist(),
+        "confusion": matrix.tolist(),
+    }
+
+
+def translation_gap(pair_ids: list, langs: list, scores: np.ndarray) -> dict:
+    """Mean |score(zh) - score(en)| over statements present in both languages."""
+    by_pair: dict = {}
+    for pair_id, lang, score in zip(pair_ids, langs, scores):
+        if pair_id:
+            by_pair.setdefault(pair_id, {})[lang] = float(score)
+    gaps = [abs(s["zh"] - s["en"]) for s in by_pair.values() if "zh" in s and "en" in s]
+    return {"pairs": len(gaps), "mean_abs_score_gap": float(np.mean(gaps)) if gaps else float("nan")}
