@@ -39,7 +39,10 @@ class TransformerBackend:
         self.reader = _quantised(self.model) if precision == "int8" else self.model
         self.max_tokens = min(max_tokens, self.model.config.max_position_embeddings)
         self.overlap, self.batch_size, self.explain_steps = overlap, batch_size, explain_steps
-        self.prefix_ids = self.tokenizer(classifier.input_prefix, add_special_tokens=False)["input_ids"] if classifier.input_prefix else []
+        # The prefix's trailing space is the word boundary the text's first piece already carries
+        # (SentencePiece), so prefix and text tokenized apart give the ids of the two together.
+        prefix = classifier.input_prefix.rstrip()
+        self.prefix_ids = self.tokenizer(prefix, add_special_tokens=False)["input_ids"] if prefix else []
 
     def windows(self, text: str) -> list[Window]:
         """Overlapping windows covering the whole text."""
@@ -109,7 +112,8 @@ class TransformerBackend:
 def _quantised(model: torch.nn.Module) -> torch.nn.Module:
     if model.device.type != "cpu":
         raise ValueError("int8 dynamic quantisation runs on the CPU; use precision='fp32' on a GPU")
-    return torch.ao.quantization.quantize_dynamic(copy.deepcopy(model).eval(), {torch.nn.Linear}, dtype=torch.qint8)
+    return torch.ao.quantization.quantize_dynamic(
+        copy.deepcopy(model).eval(), {torch.nn.Linear: torch.ao.quantization.per_channel_dynamic_qconfig})
 
 
 class BaselineBackend:
