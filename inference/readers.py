@@ -122,24 +122,33 @@ def _csv(name: str, text_field: str) -> Iterator[Row]:
         yield row
 
 
+def document_text(path: str | Path) -> str:
+    """The text of a .txt (UTF-8), .pdf or .docx file."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".txt":
+        text, problem = _decode(Path(path).read_bytes(), str(path))
+        if problem:
+            raise ValueError(problem)
+        return text
+    if suffix == ".pdf":
+        from pypdf import PdfReader
+
+        return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+    if suffix == ".docx":
+        from docx import Document
+
+        return "\n".join(p.text for p in Document(path).paragraphs)
+    raise ValueError(f"{path}: cannot read {suffix or 'files without a suffix'}; use .txt, .pdf or .docx")
+
+
 def _whole_file(name: str, suffix: str) -> Row:
-    """A .txt, .pdf or .docx file: one document."""
+    """A .txt, .pdf or .docx file: one document; a file that cannot be read is one failed row."""
     try:
-        if suffix == ".txt":
-            text, problem = _decode(Path(name).read_bytes(), name)
-            if problem:
-                return Row(name, 1, error=problem)
-        elif suffix == ".pdf":
-            from pypdf import PdfReader
-
-            text = "\n".join(page.extract_text() or "" for page in PdfReader(name).pages)
-        else:
-            from docx import Document
-
-            text = "\n".join(p.text for p in Document(name).paragraphs)
-    except Exception as err:  # a damaged PDF or DOCX is one failed row, not a failed run
+        return Row(name, 1, text=document_text(name))
+    except ValueError as err:
+        return Row(name, 1, error=str(err))
+    except Exception as err:  # a damaged PDF or DOCX
         return Row(name, 1, error=f"{name}: cannot read {suffix[1:].upper()}: {err}")
-    return Row(name, 1, fields={}, text=text)
 
 
 def _stdin(text_field: str) -> Iterator[Row]:

@@ -114,6 +114,13 @@ def _score(args: argparse.Namespace) -> int:
     return 1 if summary.failed else 0
 
 
+def _app(args: argparse.Namespace) -> int:
+    import app
+
+    app.main(args.app_args)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stance", description=__doc__.strip() if __doc__ else None)
     parser.add_argument("--version", action="version", version=f"stancetrace {__version__}")
@@ -174,6 +181,11 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--engine", choices=["local", "ray"], default="local",
                        help="ray: run the scorer through Ray Data (pip install 'stancetrace[ray]')")
     score.set_defaults(handler=_score)
+
+    web = commands.add_parser("app", help="start the web app on 127.0.0.1 (options: python app.py --help)",
+                              add_help=False)
+    web.add_argument("app_args", nargs=argparse.REMAINDER)
+    web.set_defaults(handler=_app)
 
     for sub in (train, evaluate):
         sub.add_argument("--data-dir", type=Path, default=DATA_DIR, help=argparse.SUPPRESS)

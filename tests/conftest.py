@@ -60,6 +60,17 @@ def small_corpus(tmp_path: Path) -> tuple[Path, Path, list[dict]]:
     return data, splits, records
 
 
+@pytest.fixture(autouse=True, scope="session")
+def private_folders(tmp_path_factory):
+    """Keep caches, models and the timeline database of the tests out of the user's folders."""
+    import os
+
+    root = tmp_path_factory.mktemp("home")
+    for name in ("STANCETRACE_CACHE", "STANCETRACE_HOME"):
+        os.environ[name] = str(root / name.lower())
+    os.environ.pop("STANCETRACE_DB", None)
+
+
 @pytest.fixture(scope="session")
 def base_model_dir(tmp_path_factory) -> Path:
     """The packaged base model, converted once per test session into a temporary cache."""

@@ -1,0 +1,54 @@
+"""Paste-to-score latency of the app's scorer: a 500-character statement, with and without evidence.
+
+Prints the median and 90th percentile over 20 runs for a Chinese and an English statement, as the
+app scores them (one statement, default model, integrated gradients in the app's number of steps).
+
+    .venv/bin/python benchmarks/paste_latency.py [--model DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+from corpus import load_all
+from inference.scorer import Scorer
+from app import EXPLAIN_STEPS
+from training.paths import default_model_dir
+
+CHARS = 500
+
+
+def statement(lang: str) -> str:
+    """About CHARS characters of consecutive corpus statements in one language."""
+    texts = [r["text"] for r in load_all() if r["lang"] == lang]
+    joined = ("" if lang == "zh" else " ").join(texts[:40])
+    return joined[:CHARS]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=str(default_model_dir()))
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    scorer = Scorer(args.model, explain_steps=EXPLAIN_STEPS)
+    print("| statement | evidence | median ms | p90 ms |")
+    print("|---|---|---:|---:|")
+    for lang in ("zh", "en"):
+        text = statement(lang)
+        for explain in (False, True):
+            scorer.score([text], explain=explain)  # warm-up
+            times = []
+            for _ in range(args.runs):
+                started = time.perf_counter()
+                scorer.score([text], explain=explain)
+                times.append((time.perf_counter() - started) * 1000)
+            print(f"| {lang}, {len(text)} chars | {'yes' if explain else 'no'} | {statistics.median(times):.0f} "
+                  f"| {np.percentile(times, 90):.0f} |")
+
+
+if __name__ == "__main__":
+    main()

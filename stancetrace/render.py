@@ -1,0 +1,55 @@
+"""HTML for scored statements: label, a ban-to-embrace bar, the probabilities, highlighted evidence."""
+
+from __future__ import annotations
+
+import html
+
+from inference.scorer import Scored
+
+STYLE = """
+<style>
+.st-card{border:1px solid #ddd;border-radius:8px;padding:12px;margin:8px 0;font-size:15px;line-height:1.6}
+.st-head{display:flex;gap:12px;align-items:center;font-weight:600}
+.st-label{padding:2px 10px;border-radius:12px;color:#fff}
+.st-ban{background:#b03a2e}.st-restrict{background:#d68910}.st-neutral{background:#7f8c8d}
+.st-explore{background:#2e86c1}.st-embrace{background:#1e8449}
+.st-gauge{position:relative;height:14px;border-radius:7px;margin:8px 0;
+ background:linear-gradient(90deg,#b03a2e,#d68910,#bdc3c7,#2e86c1,#1e8449)}
+.st-needle{position:absolute;top:-4px;width:4px;height:22px;background:#111;border-radius:2px}
+.st-probs{font-size:13px;color:#444}
+.ev-ban{background:#f5b7b1;border-bottom:2px solid #b03a2e}
+.ev-embrace{background:#abebc6;border-bottom:2px solid #1e8449}
+.st-error{color:#b03a2e}
+</style>
+"""
+
+
+def highlighted(text: str, result: Scored) -> str:
+    """`text` with its evidence words marked: toward ban in red, toward embrace in green."""
+    marks = [(e.start, e.end, "ev-ban", e.weight) for e in result.evidence["toward_ban"]]
+    marks += [(e.start, e.end, "ev-embrace", e.weight) for e in result.evidence["toward_embrace"]]
+    out, position = [], 0
+    for start, end, css, weight in sorted(marks):
+        if start < position:
+            continue
+        out += [html.escape(text[position:start]),
+                f'<mark class="{css}" title="{weight:+.3f}">{html.escape(text[start:end])}</mark>']
+        position = end
+    out.append(html.escape(text[position:]))
+    return "".join(out)
+
+
+def card(text: str, result: Scored) -> str:
+    if result.error:
+        return f'<div class="st-card st-error">{html.escape(result.error)}</div>'
+    probs = " · ".join(f"{name} {p:.2f}" for name, p in result.probs.items())
+    body = highlighted(text, result) if result.evidence else html.escape(text)
+    left = (result.score + 1) / 2 * 100
+    return (f'<div class="st-card"><div class="st-head"><span class="st-label st-{result.label}">{result.label}</span>'
+            f'<span class="st-score">score {result.score:+.2f}</span><span>({result.lang}, {result.chunks} window(s))</span></div>'
+            f'<div class="st-gauge" title="-1 ban … +1 embrace"><div class="st-needle" style="left:calc({left:.1f}% - 2px)"></div></div>'
+            f'<div class="st-probs">{probs}</div><div class="st-text">{body}</div></div>')
+
+
+def cards(texts: list[str], results: list[Scored]) -> str:
+    return STYLE + "".join(card(t, r) for t, r in zip(texts, results))

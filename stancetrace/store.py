@@ -1,0 +1,59 @@
+"""Statements a researcher added to the timeline, kept in a SQLite file across restarts."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from training.paths import data_dir
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS statements (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    date TEXT NOT NULL,
+    jurisdiction TEXT NOT NULL,
+    issuer TEXT,
+    text TEXT NOT NULL,
+    label TEXT NOT NULL,
+    score REAL NOT NULL,
+    added TEXT NOT NULL DEFAULT (datetime('now'))
+)
+"""
+COLUMNS = ("id", "date", "jurisdiction", "issuer", "text", "label", "score")
+
+
+def default_store_path() -> Path:
+    """$STANCETRACE_DB, else timeline.sqlite in the user's data folder."""
+    return Path(os.environ.get("STANCETRACE_DB") or data_dir() / "timeline.sqlite")
+
+
+@dataclass
+class TimelineStore:
+    path: Path
+
+    def __post_init__(self):
+        self.path = Path(self.path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.execute(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path)
+
+    def add(self, date: str, jurisdiction: str, issuer: str | None, text: str, label: str, score: float) -> int:
+        with self._connect() as db:
+            cursor = db.execute(
+                "INSERT INTO statements (date, jurisdiction, issuer, text, label, score) VALUES (?, ?, ?, ?, ?, ?)",
+                (date, jurisdiction, issuer or None, text, label, float(score)))
+            return int(cursor.lastrowid)
+
+    def delete(self, statement_id: int) -> bool:
+        with self._connect() as db:
+            return db.execute("DELETE FROM statements WHERE id = ?", (int(statement_id),)).rowcount == 1
+
+    def all(self) -> list[dict]:
+        with self._connect() as db:
+            rows = db.execute(f"SELECT {', '.join(COLUMNS)} FROM statements ORDER BY date, id").fetchall()
+        return [dict(zip(COLUMNS, row)) for row in rows]

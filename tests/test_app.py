@@ -1,0 +1,119 @@
+"""The app: its timeline store and change points, its API through gradio_client, and a real browser.
+
+The browser test saves a screenshot of each tab into $STANCETRACE_SCREENSHOTS (else a temporary
+folder); $STANCETRACE_TEST_MODEL runs the app on another model than the tiny one (the README's
+screenshots: STANCETRACE_TEST_MODEL=<default model> STANCETRACE_SCREENSHOTS=docs/screenshots).
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import pytest
+from gradio_client import Client
+
+import app as stance_app
+from stancetrace.store import TimelineStore
+from stancetrace.trajectory import change_points
+
+STATEMENT = "上海市国资委召开专题学习会，强调加强对稳定币等数字货币的研究探索，严禁炒作虚拟货币。"
+BROWSER_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def test_store_persists_and_deletes(tmp_path):
+    path = tmp_path / "timeline.sqlite"
+    first = TimelineStore(path).add("2025-07-10", "CN-SH", "SASAC", "text one", "explore", 0.5)
+    TimelineStore(path).add("2021-09-24", "CN", None, "text two", "ban", -0.9)
+    reopened = TimelineStore(path)
+    assert [r["date"] for r in reopened.all()] == ["2021-09-24", "2025-07-10"]
+    assert reopened.delete(first) and not reopened.delete(first)
+    assert [r["text"] for r in TimelineStore(path).all()] == ["text two"]
+
+
+def test_change_point_at_a_shift():
+    rng = np.random.default_rng(0)
+    scores = np.r_[rng.normal(-0.6, 0.1, 12), rng.normal(0.6, 0.1, 12)]
+    assert change_points(scores) == [12]
+    assert change_points(rng.normal(0, 0.1, 24)) == []
+
+
+def test_statements_split_on_blank_lines_and_size_is_limited(tiny_stance_model, tmp_path):
+    assert stance_app.split_statements("一。\n\n  \nTwo.\nstill two\n\n") == ["一。", "Two.\nstill two"]
+    application = stance_app.StanceApp(tiny_stance_model[0], tmp_path / "db.sqlite")
+    with pytest.raises(gr.Error, match="limit is 100,000"):
+        application.score("字" * 100_001)
+    with pytest.raises(gr.Error, match="YYYY-MM-DD"):
+        application.add_to_timeline([{"text": "x", "label": "ban", "score": -1}], "July 2025", "CN-SH", "")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def running_app(tiny_stance_model, tmp_path_factory):
+    model = os.environ.get("STANCETRACE_TEST_MODEL") or tiny_stance_model[0]
+    application = stance_app.StanceApp(model, tmp_path_factory.mktemp("db") / "timeline.sqlite")
+    application.corpus_points()
+    blocks = application.build()
+    port = free_port()
+    blocks.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, inbrowser=False)
+    yield f"http://127.0.0.1:{port}/", application
+    blocks.close()
+
+
+def test_api_through_gradio_client(running_app):
+    url, application = running_app
+    client = Client(url, verbose=False)
+    html, results = client.predict(STATEMENT, None, True, api_name="/score")
+    assert results[0]["label"] in html and results[0]["lang"] == "zh"
+    message, _ = client.predict(results, "2025-07-10", "CN-SH", "Shanghai SASAC", api_name="/add_to_timeline")
+    assert message.startswith("Added 1 statement")
+    stored_id = application.store.all()[-1]["id"]
+    _, points, csv_path, png_path = client.predict(["CN-SH"], api_name="/trajectory")
+    assert any(row[6] == "stored" for row in points["data"])
+    assert Path(csv_path).read_text(encoding="utf-8").count("\n") == len(points["data"]) + 1
+    assert Path(png_path).read_bytes()[:4] == b"\x89PNG"
+    client.predict(stored_id, api_name="/delete_statement")
+    assert all(r["id"] != stored_id for r in application.store.all())
+
+
+def test_a_cjk_font_is_installed():
+    listed = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
+    assert "CJK" in listed, "install fonts-noto-cjk, or Chinese renders as empty boxes"
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="Debian chromium is not installed (scripts/test.sh installs it)")
+def test_in_a_real_browser(running_app, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    url, application = running_app
+    shots = Path(os.environ.get("STANCETRACE_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=BROWSER_FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1100})
+        page.goto(url)
+        page.locator("#statement textarea").fill(STATEMENT)
+        page.locator("#score-button").click()
+        expect(page.locator("#result .st-label")).to_be_visible(timeout=60_000)
+        assert page.locator("#result .st-label").inner_text() in {"ban", "restrict", "neutral", "explore", "embrace"}
+        assert page.locator("#result mark.ev-ban, #result mark.ev-embrace").count() > 0
+        page.locator("#date textarea, #date input").first.fill("2025-07-10")
+        page.locator("#add-button").click()
+        expect(page.locator("#message")).to_contain_text("Added 1 statement", timeout=30_000)
+        page.screenshot(path=str(shots / "score-tab.png"), full_page=True)
+        page.get_by_role("tab", name="Trajectory").click()
+        expect(page.locator("#plot .js-plotly-plot")).to_be_visible(timeout=60_000)
+        expect(page.locator("#plot")).to_contain_text("(added)", timeout=30_000)  # the legend names the stored point
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(shots / "trajectory-tab.png"), full_page=True)
+        browser.close()
+    assert (shots / "score-tab.png").stat().st_size > 10_000
