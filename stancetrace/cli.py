@@ -67,7 +67,7 @@ def _prepare(args: argparse.Namespace) -> int:
     if (folder / "config.json").exists():
         print(f"default model ready: {folder}")
         return 0
-    print(f"training the default model into {folder} (about 6 minutes on 2 CPU cores)", file=sys.stderr)
+    print(f"training the default model into {folder} (7-8 minutes on 2 CPU cores, once)", file=sys.stderr)
     metrics = train(TrainConfig(), folder)
     print(f"default model ready: {folder} (test macro-F1 {metrics['test']['overall']['macro_f1']:.3f})")
     return 0
