@@ -43,8 +43,8 @@ def main() -> None:
             full = base_model.prepare_base_model(Path(tmp) / "full")
         full_tokenizer, trimmed_tokenizer = AutoTokenizer.from_pretrained(full), AutoTokenizer.from_pretrained(trimmed)
         identical = sum(full_tokenizer.tokenize(t) == trimmed_tokenizer.tokenize(t) for t in texts)
-        print(f"| vocabulary | pieces | parameters | folder MB | load s (median of 5) |")
-        print(f"|---|---:|---:|---:|---:|")
+        print("| vocabulary | pieces | parameters | folder MB | load s (median of 5) |")
+        print("|---|---:|---:|---:|---:|")
         for name, folder in (("full", full), ("trimmed zh+en", trimmed)):
             model = AutoModel.from_pretrained(folder)
             print(f"| {name} | {model.config.vocab_size:,} | {sum(p.numel() for p in model.parameters()) / 1e6:.1f} M "

@@ -15,7 +15,6 @@ from training.ordinal import NAMES, scores
 from training.paths import default_model_dir
 from training.transformer import TransformerClassifier
 
-LEVEL_OF = {name: level for name, level in zip(NAMES, range(-2, 3))}
 
 
 @dataclass
