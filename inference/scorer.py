@@ -16,7 +16,6 @@ from training.paths import default_model_dir
 from training.transformer import TransformerClassifier
 
 
-
 @dataclass
 class Evidence:
     """A word or phrase, where it stands in the text, and how far it moved the score."""
