@@ -117,7 +117,7 @@ def _score(args: argparse.Namespace) -> int:
 def _app(args: argparse.Namespace) -> int:
     import app
 
-    app.main(args.app_args)
+    app.main(args.app_args)  # its own options: python app.py --help
     return 0
 
 
@@ -184,7 +184,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     web = commands.add_parser("app", help="start the web app on 127.0.0.1 (options: python app.py --help)",
                               add_help=False)
-    web.add_argument("app_args", nargs=argparse.REMAINDER)
     web.set_defaults(handler=_app)
 
     for sub in (train, evaluate):
@@ -194,7 +193,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "app":
+        args.app_args = extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.handler(args)
     except (ValueError, OSError) as err:  # bad input or files: a clear message, not a traceback

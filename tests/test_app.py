@@ -117,3 +117,12 @@ def test_in_a_real_browser(running_app, tmp_path):
         page.screenshot(path=str(shots / "trajectory-tab.png"), full_page=True)
         browser.close()
     assert (shots / "score-tab.png").stat().st_size > 10_000
+
+
+def test_stance_app_passes_its_options_to_the_app(monkeypatch):
+    from stancetrace.cli import main
+
+    seen = []
+    monkeypatch.setattr(stance_app, "main", seen.append)
+    assert main(["app", "--no-browser", "--port", "7999"]) == 0
+    assert seen == [["--no-browser", "--port", "7999"]]
