@@ -9,7 +9,12 @@ the score moves when a word is left out.
 from __future__ import annotations
 
 import copy
+import hashlib
+import os
+import warnings
 from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import torch
@@ -17,6 +22,7 @@ from captum.attr import LayerIntegratedGradients
 
 from inference.words import Word
 from training.baseline import TfidfBaseline
+from training.paths import cache_dir
 from training.ordinal import scores, softmax
 from training.transformer import TransformerClassifier
 
@@ -35,8 +41,12 @@ class TransformerBackend:
     def __init__(self, classifier: TransformerClassifier, max_tokens: int = 512, overlap: int = 64,
                  batch_size: int = 16, explain_steps: int = 16, precision: str = "fp32"):
         self.classifier, self.model, self.tokenizer = classifier, classifier.model, classifier.tokenizer
-        # int8: dynamic quantisation of the linear layers for reading; explanations keep the fp32 model.
-        self.reader = _quantised(self.model) if precision == "int8" else self.model
+        # How windows are read: ONNX Runtime (default on CPU), torch fp32, or torch int8 (dynamic
+        # quantisation of the linear layers); explanations always use the torch fp32 model.
+        readers = {"onnx": lambda: OnnxReader(self.model), "fp32": lambda: self.model, "int8": lambda: _quantised(self.model)}
+        if precision not in readers:
+            raise ValueError(f"precision must be one of {', '.join(readers)}, got {precision!r}")
+        self.reader = readers[precision]()
         self.max_tokens = min(max_tokens, self.model.config.max_position_embeddings)
         self.overlap, self.batch_size, self.explain_steps = overlap, batch_size, explain_steps
         # The prefix's trailing space is the word boundary the text's first piece already carries
@@ -107,6 +117,40 @@ class TransformerBackend:
         attribution = LayerIntegratedGradients(score, model.get_input_embeddings()).attribute(
             ids, baselines=reference, n_steps=self.explain_steps, internal_batch_size=self.explain_steps)
         return attribution.sum(dim=-1)[0].detach().cpu().numpy()
+
+
+class OnnxReader:
+    """The classifier exported to ONNX (once per model, cached) and run by ONNX Runtime on the CPU."""
+
+    def __init__(self, model: torch.nn.Module):
+        import onnxruntime
+
+        weights = Path(model.name_or_path)
+        stamp = next(weights.glob("*.safetensors"), weights).stat() if weights.exists() else None
+        key = hashlib.sha256(f"{weights.resolve()}:{stamp and stamp.st_size}:{stamp and stamp.st_mtime_ns}".encode())
+        path = cache_dir() / "onnx" / f"{key.hexdigest()[:16]}.onnx"
+        if not path.exists():
+            _export(model, path)
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = torch.get_num_threads()
+        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> SimpleNamespace:
+        feed = {"input_ids": input_ids.numpy().astype(np.int64), "attention_mask": attention_mask.numpy().astype(np.int64)}
+        return SimpleNamespace(logits=torch.from_numpy(self.session.run(["logits"], feed)[0]))
+
+
+def _export(model: torch.nn.Module, path: Path) -> None:
+    """Write `model` as ONNX with dynamic batch and length, atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    example = torch.ones(1, 16, dtype=torch.long)
+    axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"}, "logits": {0: "batch"}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model.eval(), (example, example), str(tmp), input_names=["input_ids", "attention_mask"],
+                          output_names=["logits"], dynamic_axes=axes, opset_version=17, dynamo=False)
+    os.replace(tmp, path)
 
 
 def _quantised(model: torch.nn.Module) -> torch.nn.Module:

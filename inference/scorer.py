@@ -47,8 +47,9 @@ class Scored:
 class Scorer:
     """Scores texts with a trained stance model (the default model unless `model` names a folder).
 
-    `top_k` evidence words are kept toward each end of the scale when explaining; `precision`
-    "int8" reads with dynamically quantised linear layers (CPU only).
+    `top_k` evidence words are kept toward each end of the scale when explaining. `precision`
+    says how a transformer reads: "onnx" (ONNX Runtime, the default on a CPU), "fp32" (torch, the
+    default on a GPU) or "int8" (torch dynamic quantisation; faster, less accurate).
     """
 
     model: str | Path | None = None
@@ -56,15 +57,16 @@ class Scorer:
     max_tokens: int = 512
     explain_steps: int = 16
     top_k: int = 5
-    precision: str = "fp32"
+    precision: str | None = None
     backend: object = field(init=False, repr=False)
 
     def __post_init__(self):
         classifier = load_classifier(Path(self.model) if self.model else default_model_dir())
         self.kind = classifier.kind
         if isinstance(classifier, TransformerClassifier):
+            precision = self.precision or ("fp32" if classifier.model.device.type == "cuda" else "onnx")
             self.backend = TransformerBackend(classifier, self.max_tokens, batch_size=self.batch_size,
-                                              explain_steps=self.explain_steps, precision=self.precision)
+                                              explain_steps=self.explain_steps, precision=precision)
         else:
             self.backend = BaselineBackend(classifier)
 

@@ -184,3 +184,11 @@ def test_ray_engine_gives_the_local_results(tiny_stance_model, inputs, tmp_path)
     local_records = batch.read_records(local)
     assert [[r[f] for f in fields] for r in ray_records] == [[r[f] for f in fields] for r in local_records]
     assert [r["score"] for r in ray_records] == pytest.approx([r["score"] for r in local_records], abs=1e-5)
+
+
+def test_onnx_runtime_reads_like_torch(tiny_stance_model):
+    texts = [ZH_BAN, EN_EXPLORE, " ".join([EN_EXPLORE] * 40)]
+    onnx = Scorer(tiny_stance_model[0]).score(texts)
+    torch_fp32 = Scorer(tiny_stance_model[0], precision="fp32").score(texts)
+    assert [r.score for r in onnx] == pytest.approx([r.score for r in torch_fp32], abs=1e-4)
+    assert [r.chunks for r in onnx] == [r.chunks for r in torch_fp32]
