@@ -9,7 +9,6 @@ the score moves when a word is left out.
 from __future__ import annotations
 
 import copy
-import hashlib
 import os
 import warnings
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from captum.attr import LayerIntegratedGradients
 
 from inference.words import Word
 from training.baseline import TfidfBaseline
-from training.paths import cache_dir
+from training.paths import cache_dir, model_fingerprint
 from training.ordinal import scores, softmax
 from training.transformer import TransformerClassifier
 
@@ -125,10 +124,7 @@ class OnnxReader:
     def __init__(self, model: torch.nn.Module):
         import onnxruntime
 
-        weights = Path(model.name_or_path)
-        stamp = next(weights.glob("*.safetensors"), weights).stat() if weights.exists() else None
-        key = hashlib.sha256(f"{weights.resolve()}:{stamp and stamp.st_size}:{stamp and stamp.st_mtime_ns}".encode())
-        path = cache_dir() / "onnx" / f"{key.hexdigest()[:16]}.onnx"
+        path = cache_dir() / "onnx" / f"{model_fingerprint(Path(model.name_or_path))}.onnx"
         if not path.exists():
             _export(model, path)
         options = onnxruntime.SessionOptions()

@@ -8,7 +8,6 @@ differences between neighbouring documents (median absolute difference / (0.6745
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import ruptures
 
 from corpus import load_all
 from corpus.schema import JURISDICTIONS
-from training.paths import cache_dir
+from training.paths import cache_dir, model_fingerprint
 
 OVERLAYS = ["CN-SH", "CN", "HK", "US", "EU"]
 TREND_WINDOW = 5
@@ -29,9 +28,7 @@ COLOURS = {"CN-SH": "#c0392b", "CN": "#e67e22", "HK": "#8e44ad", "US": "#2471a3"
 
 def corpus_points(scorer, model_dir: Path) -> pd.DataFrame:
     """One point per dated corpus document statement (zh and en renderings averaged), cached per model."""
-    weights = next(Path(model_dir).glob("*.safetensors"), None) or next(Path(model_dir).glob("*.npz"))
-    key = hashlib.sha256(f"{Path(model_dir).resolve()}:{weights.stat().st_size}:{weights.stat().st_mtime_ns}".encode())
-    cache = cache_dir() / "scores" / f"corpus-{key.hexdigest()[:16]}.json"
+    cache = cache_dir() / "scores" / f"corpus-{model_fingerprint(model_dir)}.json"
     if cache.exists():
         return pd.DataFrame(json.loads(cache.read_text(encoding="utf-8")))
     corpus = load_all().filter(lambda r: r["kind"] == "document" and r["date"] is not None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -21,3 +22,11 @@ def data_dir() -> Path:
 def default_model_dir() -> Path:
     """The default trained stance model."""
     return data_dir() / "models" / "default"
+
+
+def model_fingerprint(folder: Path) -> str:
+    """A short key for caches derived from a model folder: its path and its weights' size and time."""
+    folder = Path(folder)
+    weights = next(folder.glob("*.safetensors"), None) or next(folder.glob("*.npz"), None) or folder
+    stamp = weights.stat()
+    return hashlib.sha256(f"{folder.resolve()}:{stamp.st_size}:{stamp.st_mtime_ns}".encode()).hexdigest()[:16]
