@@ -19,14 +19,12 @@ import numpy as np
 import torch
 from captum.attr import LayerIntegratedGradients
 
+from corpus.schema import LEVELS
 from inference.words import Word
 from training.baseline import TfidfBaseline
 from training.paths import cache_dir, model_fingerprint
-from training.ordinal import scores, softmax
+from training.ordinal import expected_level, scores, softmax
 from training.transformer import TransformerClassifier
-
-_LEVELS = torch.tensor([-2.0, -1.0, 0.0, 1.0, 2.0])
-
 
 @dataclass(frozen=True)
 class Window:
@@ -34,6 +32,9 @@ class Window:
 
     ids: list[int]
     spans: list[tuple[int, int] | None]  # None for special and prefix tokens
+
+    def __len__(self) -> int:
+        return len(self.ids)
 
 
 class TransformerBackend:
@@ -71,7 +72,7 @@ class TransformerBackend:
     @torch.inference_mode()
     def probabilities(self, windows: list[Window]) -> np.ndarray:
         """Calibrated probabilities per window, in batches of similar length."""
-        order = np.argsort([len(w.ids) for w in windows], kind="stable")
+        order = np.argsort([len(w) for w in windows], kind="stable")
         out = np.zeros((len(windows), 5), dtype=np.float64)
         for start in range(0, len(windows), self.batch_size):
             chunk = order[start:start + self.batch_size]
@@ -103,11 +104,10 @@ class TransformerBackend:
     def _token_attributions(self, window: Window) -> np.ndarray:
         model, temperature = self.model, self.classifier.temperature
         device = model.device
-        levels = _LEVELS.to(device)
 
         def score(input_ids: torch.Tensor) -> torch.Tensor:
             logits = model(input_ids=input_ids, attention_mask=torch.ones_like(input_ids)).logits
-            return torch.softmax(logits / temperature, dim=-1) @ levels / 2
+            return expected_level(logits, temperature) / max(LEVELS)
 
         ids = torch.tensor([window.ids], device=device)
         reference = torch.tensor([[i if s is None else self.tokenizer.pad_token_id for i, s in zip(window.ids, window.spans)]],

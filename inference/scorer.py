@@ -80,7 +80,7 @@ class Scorer:
         position = 0
         for i in todo:
             count = len(windows[i])
-            weights = np.array([_length(w) for w in windows[i]], dtype=float)
+            weights = np.array([len(w) for w in windows[i]], dtype=float)  # tokens (or characters)
             doc = np.average(probs[position:position + count], axis=0, weights=weights)
             position += count
             level = int(np.argmax(doc)) - 2
@@ -107,7 +107,3 @@ def _problem(text) -> str | None:
     if not text.strip():
         return "empty text: nothing to score"
     return None
-
-
-def _length(window) -> int:
-    return len(window.ids) if hasattr(window, "ids") else len(window)

@@ -98,7 +98,7 @@ def _eval(args: argparse.Namespace) -> int:
 
     model = args.model or default_model_dir()
     rows = load_labelled(args.data) if args.data else load_corpus(args.data_dir, args.splits)["test"]
-    report = evaluate(load_classifier(model), {c: rows[c] for c in ("text", "label", "lang", "pair_id")})
+    report = evaluate(load_classifier(model), rows)
     out = args.out or Path(model) / f"eval-{Path(args.data).stem if args.data else 'test'}.json"
     Path(out).write_text(json.dumps(report, indent=1), encoding="utf-8")
     print(f"{format_report(report)}\n\nwritten to {out}")

@@ -23,9 +23,14 @@ def level_to_class(level: int) -> int:
     return LEVELS.index(level)
 
 
+def expected_level(logits: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
+    """The probability-weighted level (-2..2) of each row of logits, differentiably."""
+    return F.softmax(logits / temperature, dim=-1) @ _LEVEL_VALUES.to(logits.device)
+
+
 def ordinal_loss(logits: torch.Tensor, classes: torch.Tensor, weight: float) -> torch.Tensor:
     """Cross-entropy plus `weight` x squared error of the expected level against the true level."""
-    expected = F.softmax(logits, dim=-1) @ _LEVEL_VALUES.to(logits.device)
+    expected = expected_level(logits)
     true_level = _LEVEL_VALUES.to(logits.device)[classes]
     return F.cross_entropy(logits, classes) + weight * F.mse_loss(expected, true_level)
 
