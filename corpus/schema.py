@@ -14,6 +14,9 @@ LEVELS = (-2, -1, 0, 1, 2)
 LABEL_NAMES = {-2: "ban", -1: "restrict", 0: "neutral", 1: "explore", 2: "embrace"}
 
 LANGS = ("zh", "en")
+SCRIPTS = {"zh": ("hans", "hant"), "en": ("latin",)}  # Simplified and Traditional Chinese; English
+REGISTERS = ("official", "news", "speech", "qa", "law")
+OBJECTS = ("crypto", "stablecoin", "cbdc", "blockchain", "tokenization")
 KINDS = ("document", "synthetic")
 SPLITS = ("train", "validation", "test")
 
@@ -22,6 +25,7 @@ JURISDICTIONS = {
     "CN-SH": "Shanghai",
     "HK": "Hong Kong",
     "TW": "Taiwan",
+    "MO": "Macao",
     "US": "United States",
     "CA": "Canada",
     "EU": "European Union",
@@ -36,15 +40,22 @@ JURISDICTIONS = {
 }
 
 # Fields every record carries, in file order; None marks "may be null".
+TARGETS = {name: datasets.Value("int8") for name in OBJECTS}  # {object: level}; an object not addressed is null
 FEATURES = datasets.Features(
     {
         "id": datasets.Value("string"),
         "pair_id": datasets.Value("string"),
+        "doc_id": datasets.Value("string"),
         "lang": datasets.Value("string"),
+        "script": datasets.Value("string"),
+        "register": datasets.Value("string"),
         "text": datasets.Value("string"),
         "label": datasets.Value("int8"),
         "label_a": datasets.Value("int8"),
         "label_b": datasets.Value("int8"),
+        "targets": TARGETS,
+        "targets_a": TARGETS,
+        "targets_b": TARGETS,
         "adjudication": datasets.Value("string"),
         "jurisdiction": datasets.Value("string"),
         "issuer": datasets.Value("string"),
@@ -56,13 +67,16 @@ FEATURES = datasets.Features(
     }
 )
 FIELDS = tuple(FEATURES)
-NULLABLE = {"pair_id", "adjudication", "issuer", "date", "source", "title", "rationale"}
+# targets_b may be null while the second annotation of targets is pending (corpus/pending/README.md).
+NULLABLE = {"pair_id", "doc_id", "targets_b", "adjudication", "issuer", "date", "source", "title", "rationale"}
 # Fields both renderings of one statement must share.
-PAIR_SHARED = ("label", "jurisdiction", "issuer", "date", "kind", "source", "title")
+PAIR_SHARED = ("label", "targets", "doc_id", "register", "jurisdiction", "issuer", "date", "kind", "source", "title")
+# Fields every statement of one real document must share.
+DOCUMENT_SHARED = ("jurisdiction", "issuer", "date", "title")
 
 
 def group_key(record: dict) -> str:
     """The unit that must stay inside one split: a real document, or else a statement pair."""
-    if record.get("kind") == "document" and record.get("source"):
-        return "doc:" + record["source"]
+    if record.get("doc_id"):
+        return "doc:" + record["doc_id"]
     return "pair:" + (record.get("pair_id") or record["id"])

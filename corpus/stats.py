@@ -1,13 +1,31 @@
-"""Counts of the corpus by label, language, jurisdiction, year and split, agreement, and coverage."""
+"""Counts of the corpus by label, language, script, register, object, jurisdiction, year and split;
+agreement of the two annotations; and the coverage bars the corpus must meet."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
 
-from corpus.agreement import ordinal_alpha
-from corpus.schema import LABEL_NAMES, LEVELS, SPLITS
+from corpus.agreement import object_agreement, ordinal_alpha
+from corpus.schema import LABEL_NAMES, LEVELS, OBJECTS, SPLITS
+
+
+# A sentence ends at 。！？ (Chinese), or at . ! ? followed by a space and a capital, digit or quote and not
+# closing an initial or a common abbreviation (English).
+_SENTENCE_END = re.compile(
+    r"[。！？]+[”」』）)]*"
+    r"|(?<!\b[A-Z])(?<!\bNo)(?<!\bCo)(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bInc)(?<!\bvs)"
+    r"[.!?]+[\"'”’)]*\s+(?=[A-Z0-9\"“‘(])"
+)
+# The "long" statements: 4-8 sentences, the way a notice or an article reads.
+LONG_SENTENCES = (4, 8)
+
+
+def sentence_count(text: str) -> int:
+    """Sentences in a Chinese or English text (an approximate count by end punctuation)."""
+    return len([part for part in _SENTENCE_END.split(text.strip()) if part.strip()])
 
 
 @dataclass(frozen=True)
@@ -23,16 +41,21 @@ class Bar:
         return self.value >= self.minimum
 
 
-def frame(records: list[dict], splits: dict[str, str]) -> pd.DataFrame:
-    """The records as a table, with `split`, `level` name and `year` columns added."""
+def frame(records: list[dict], splits: dict[str, dict[str, str]]) -> pd.DataFrame:
+    """The records as a table, with a `split_SCHEME` column per split scheme in `splits`, and `level`
+    name, `year`, `sentences` and `long` columns added."""
     df = pd.DataFrame.from_records(records)
-    df["split"] = df["id"].map(splits).fillna("(none)")
-    df["level"] = pd.Categorical(
-        df["label"].map(lambda v: f"{v:+d} {LABEL_NAMES[v]}"),
-        categories=[f"{v:+d} {LABEL_NAMES[v]}" for v in LEVELS],
-    )
+    for scheme, assignment in splits.items():
+        df[f"split_{scheme}"] = df["id"].map(assignment).fillna("(none)")
+    df["level"] = pd.Categorical(df["label"].map(_level_name), categories=[_level_name(v) for v in LEVELS])
     df["year"] = df["date"].str[:4].fillna("undated")
+    df["sentences"] = df["text"].map(sentence_count)
+    df["long"] = df["sentences"].between(*LONG_SENTENCES)
     return df
+
+
+def _level_name(level: int) -> str:
+    return f"{level:+d} {LABEL_NAMES[level]}"
 
 
 def shanghai_documents(df: pd.DataFrame) -> pd.DataFrame:
@@ -41,12 +64,22 @@ def shanghai_documents(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def distinct_documents(df: pd.DataFrame) -> int:
-    """Real documents rendered: distinct (source, title, date) triples."""
-    return len(df[["source", "title", "date"]].drop_duplicates())
+    """Real documents rendered: distinct `doc_id`s."""
+    return df["doc_id"].dropna().nunique()
+
+
+def addressing(df: pd.DataFrame, name: str) -> pd.Series:
+    """Whether each statement's adjudicated targets address object `name`."""
+    return df["targets"].map(lambda targets: name in targets)
+
+
+# Jurisdictions that corpus v2 added, each of which must have real documents of its own.
+V2_JURISDICTIONS = ("TW", "MO", "IN", "AU", "CA", "CH")
+SHANGHAI_YEARS = range(2017, 2026)  # every year from the ICO ban to the stablecoin study: at least 4 documents
 
 
 def coverage(df: pd.DataFrame) -> list[Bar]:
-    """The size and coverage bars the corpus must meet."""
+    """The size and coverage bars the shipped corpus must meet."""
     docs = df[df["kind"] == "document"]
     shanghai = shanghai_documents(df)
     doc_years = docs["year"][docs["year"] != "undated"].astype(int)
@@ -55,22 +88,55 @@ def coverage(df: pd.DataFrame) -> list[Bar]:
         Bar("statements", len(df), 800),
         Bar("Chinese statements", (df["lang"] == "zh").sum(), 350),
         Bar("English statements", (df["lang"] == "en").sum(), 350),
-        *[Bar(f"label {v:+d} {LABEL_NAMES[v]}", label_counts.get(v, 0), 100) for v in LEVELS],
+        *[Bar(f"label {_level_name(v)}", label_counts.get(v, 0), 100) for v in LEVELS],
         Bar("document entries", len(docs), 300),
         Bar("document jurisdictions", docs["jurisdiction"].nunique(), 8),
         Bar("document years covered of 2013-2025", doc_years[doc_years.between(2013, 2025)].nunique(), 13),
-        Bar("dated Shanghai document entries", len(shanghai), 40),
         Bar("distinct Shanghai documents", distinct_documents(shanghai), 20),
+        Bar("Traditional Chinese statements", (df["script"] == "hant").sum(), 35),
+        *[Bar(f"statements addressing {name}", addressing(df, name).sum(), 20) for name in OBJECTS],
+        Bar("test split statements", (df.get("split_stratified", pd.Series(dtype=object)) == "test").sum(), 150),
+    ]
+
+
+def goals(df: pd.DataFrame) -> list[Bar]:
+    """The bars of corpus v2, met once its pending statements are second-annotated and merged
+    (corpus/pending/README.md)."""
+    docs = df[df["kind"] == "document"]
+    shanghai = shanghai_documents(df)
+    shanghai_years = shanghai.drop_duplicates("doc_id")["year"].value_counts()
+    doc_years = docs["year"][docs["year"] != "undated"].astype(int)
+    label_counts = df["label"].value_counts()
+    return [
+        Bar("statements", len(df), 2400),
+        Bar("Chinese statements", (df["lang"] == "zh").sum(), 1100),
+        Bar("English statements", (df["lang"] == "en").sum(), 1100),
+        *[Bar(f"label {_level_name(v)}", label_counts.get(v, 0), 300) for v in LEVELS],
+        Bar("distinct real documents", distinct_documents(docs), 350),
+        Bar("document jurisdictions", docs["jurisdiction"].nunique(), 14),
+        *[Bar(f"documents from {code}", distinct_documents(docs[docs["jurisdiction"] == code]), 1) for code in V2_JURISDICTIONS],
+        Bar("document years covered of 2013-2025", doc_years[doc_years.between(2013, 2025)].nunique(), 13),
+        Bar("news statements", (df["register"] == "news").sum(), 500),
+        Bar("speech or qa statements", df["register"].isin(["speech", "qa"]).sum(), 150),
+        Bar("Traditional Chinese statements", (df["script"] == "hant").sum(), 400),
+        Bar(f"long statements ({LONG_SENTENCES[0]}-{LONG_SENTENCES[1]} sentences)", df["long"].sum(), 400),
+        *[Bar(f"statements addressing {name}", addressing(df, name).sum(), 100) for name in OBJECTS],
+        Bar("distinct Shanghai documents", distinct_documents(shanghai), 70),
+        *[Bar(f"Shanghai documents of {year}", shanghai_years.get(str(year), 0), 4) for year in SHANGHAI_YEARS],
         Bar("mainland China national entries", (docs["jurisdiction"] == "CN").sum(), 25),
         Bar("Hong Kong entries", (docs["jurisdiction"] == "HK").sum(), 25),
-        Bar("test split statements", (df["split"] == "test").sum(), 150),
+        Bar("test split statements", (df.get("split_stratified", pd.Series(dtype=object)) == "test").sum(), 150),
     ]
 
 
 def agreement(df: pd.DataFrame) -> pd.DataFrame:
-    """Krippendorff's alpha (ordinal) and raw agreement of the two annotations, overall and per language."""
+    """Krippendorff's alpha (ordinal) and raw agreement of the two labels, overall and per language,
+    script and register."""
     rows = {}
-    for name, part in [("all", df), *[(lang, df[df["lang"] == lang]) for lang in ("zh", "en")]]:
+    parts = [("all", df)]
+    for column in ("lang", "script", "register"):
+        parts += [(f"{column} {value}", df[df[column] == value]) for value in sorted(df[column].unique())]
+    for name, part in parts:
         labelled = part.dropna(subset=["label_a", "label_b"])
         rows[name] = {
             "statements": len(labelled),
@@ -78,31 +144,88 @@ def agreement(df: pd.DataFrame) -> pd.DataFrame:
             "exact agreement": round((labelled["label_a"] == labelled["label_b"]).mean(), 3),
             "disagreements": int((labelled["label_a"] != labelled["label_b"]).sum()),
         }
-    return pd.DataFrame(rows).T
+    return pd.DataFrame(rows).T.astype({"statements": int, "disagreements": int})
+
+
+def target_agreement(df: pd.DataFrame) -> pd.DataFrame:
+    """Per object: who says it is addressed, detection kappa, and the level alpha where both do."""
+    both = df[df["targets_b"].notna()]  # the second annotation of targets may be pending
+    table = pd.DataFrame(object_agreement(both["targets_a"].tolist(), both["targets_b"].tolist())).T.astype(float).round(3)
+    counts = ["addressed_a", "addressed_b", "addressed_both"]
+    return table.astype(dict.fromkeys(counts, int))
+
+
+# Aims rather than bars: agreement on each object's level.
+OBJECT_ALPHA_AIM = 0.80
+
+
+def target_counts(df: pd.DataFrame) -> pd.DataFrame:
+    """Statements addressing each object, by the adjudicated level toward it."""
+    rows = {
+        name: df["targets"].map(lambda t, n=name: t.get(n)).dropna().astype(int).map(_level_name).value_counts()
+        for name in OBJECTS
+    }
+    table = pd.DataFrame(rows).T.reindex(columns=[_level_name(v) for v in LEVELS]).fillna(0).astype(int)
+    table["total"] = table.sum(axis=1)
+    return table
+
+
+def _table(title: str, table: pd.DataFrame) -> list[str]:
+    return [title, "-" * len(title), table.to_string(), ""]
+
+
+def _crosstab(rows: pd.Series, columns: pd.Series) -> pd.DataFrame:
+    return pd.crosstab(rows, columns, margins=True, margins_name="total", dropna=False)
 
 
 def report(df: pd.DataFrame) -> str:
     """The counts tables as plain text."""
     docs = df[df["kind"] == "document"]
-    sections = [
-        ("Statements by label and language", pd.crosstab(df["level"], df["lang"], margins=True, margins_name="total", dropna=False)),
-        ("Statements by jurisdiction and kind", pd.crosstab(df["jurisdiction"], df["kind"], margins=True, margins_name="total")),
-        ("Document entries by year and jurisdiction", pd.crosstab(docs["year"], docs["jurisdiction"], margins=True, margins_name="total")),
-        ("Statements by label and split", pd.crosstab(df["level"], pd.Categorical(df["split"], categories=SPLITS), margins=True, margins_name="total", dropna=False)),
-        ("Annotator agreement", agreement(df)),
+    splits = [c for c in df.columns if c.startswith("split_")]
+    lines = [
+        *_table("Statements by label and language", _crosstab(df["level"], df["lang"])),
+        *_table("Statements by register and script", _crosstab(df["register"], df["script"])),
+        *_table("Statements by label and register", _crosstab(df["level"], df["register"])),
+        *_table("Statements by length (sentences)", df["sentences"].clip(upper=9).value_counts().sort_index()
+                .rename(index={9: "9+"}).to_frame("statements")),
+        *_table("Statements by object and level toward it (adjudicated targets)", target_counts(df)),
+        *_table("Statements and distinct documents by jurisdiction", pd.DataFrame({
+            "statements": df["jurisdiction"].value_counts(),
+            "document statements": docs["jurisdiction"].value_counts(),
+            "distinct documents": docs.groupby("jurisdiction")["doc_id"].nunique(),
+        }).fillna(0).astype(int)),
+        *_table("Distinct documents by year and jurisdiction",
+                pd.crosstab(docs.drop_duplicates("doc_id")["year"], docs.drop_duplicates("doc_id")["jurisdiction"],
+                            margins=True, margins_name="total")),
+    ]
+    for column in splits:
+        scheme = column.removeprefix("split_")
+        lines += _table(f"Statements by label and split ({scheme})",
+                        _crosstab(df["level"], pd.Categorical(df[column], categories=SPLITS)))
+    lines += [
+        *_table("Annotator agreement on the overall label", agreement(df)),
+        *_table("Annotator agreement on targets (level alpha where both address the object)", target_agreement(df)),
     ]
     shanghai = shanghai_documents(df)
-    lines = []
-    for title, table in sections:
-        lines += [title, "-" * len(title), table.to_string(), ""]
+    shanghai_docs = shanghai.drop_duplicates("doc_id")
     lines += [
         "Shanghai documents",
         "------------------",
         f"{len(shanghai)} dated entries rendering {distinct_documents(shanghai)} distinct documents, "
-        f"{shanghai['date'].min()} .. {shanghai['date'].max()}",
+        f"{shanghai['date'].min()} .. {shanghai['date'].max()}; by year: "
+        + ", ".join(f"{year}: {n}" for year, n in sorted(shanghai_docs["year"].value_counts().items())),
+        f"issuers: {shanghai_docs['issuer'].nunique()}",
         "",
         "Coverage",
         "--------",
         *[f"[{'x' if bar.met else ' '}] {bar.name}: {bar.value:g} (at least {bar.minimum:g})" for bar in coverage(df)],
+        "",
+        "Corpus v2 goals (see corpus/pending/README.md)",
+        "---------------------------------------------",
+        *[f"[{'x' if bar.met else ' '}] {bar.name}: {bar.value:g} (at least {bar.minimum:g})" for bar in goals(df)],
+        "",
+        f"Aim: per-object level alpha >= {OBJECT_ALPHA_AIM}",
+        *[f"[{'x' if alpha >= OBJECT_ALPHA_AIM else ' '}] {name}: {alpha:.3f}"
+          for name, alpha in target_agreement(df)["level_alpha"].items() if name in OBJECTS],
     ]
     return "\n".join(lines)

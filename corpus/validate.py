@@ -16,17 +16,23 @@ from corpus.schema import (
     KINDS,
     LANGS,
     LEVELS,
+    DOCUMENT_SHARED,
     NULLABLE,
+    OBJECTS,
     PAIR_SHARED,
+    REGISTERS,
+    SCRIPTS,
     SPLITS_FILE,
     group_key,
 )
-from corpus.splits import load_splits
+from corpus.script import detect_script
+from corpus.splits import SCHEMES, derive_split, load_splits, scheme_file
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
+_ANNOTATIONS = (("label", "targets"), ("label_a", "targets_a"), ("label_b", "targets_b"))
 EARLIEST_YEAR = 2008  # the Bitcoin white paper; no statement on the subject predates it
 
 
@@ -40,11 +46,13 @@ def check_record(record: dict, today: dt.date | None = None) -> list[str]:
         value = record.get(field)
         if field in missing or (value is None and field in NULLABLE):
             continue
-        if field.startswith("label"):
-            if value is None and field != "label":
-                problems.append(f"'{field}' is missing: every statement is labelled twice")
-            elif type(value) is not int or value not in LEVELS:
+        if field.startswith(("label", "targets")):
+            if value is None and field not in ("label", "targets"):
+                problems.append(f"'{field}' is missing: every statement is annotated twice")
+            elif field.startswith("label") and (type(value) is not int or value not in LEVELS):
                 problems.append(f"'{field}' must be an integer in -2..2, got {value!r}")
+            elif field.startswith("targets"):
+                problems += _check_targets(field, value)
         elif not isinstance(value, str) or not value.strip():
             problems.append(f"'{field}' must be a non-empty string, got {value!r}")
     if problems:
@@ -56,17 +64,51 @@ def check_record(record: dict, today: dt.date | None = None) -> list[str]:
         problems.append(f"'lang' must be one of {LANGS}, got {record['lang']!r}")
     else:
         problems += _check_language(record["text"], record["lang"])
+        problems += _check_script(record["text"], record["lang"], record["script"])
+    if record["register"] not in REGISTERS:
+        problems.append(f"'register' must be one of {REGISTERS}, got {record['register']!r}")
+    if problems:
+        return problems
+    for label_field, targets_field in _ANNOTATIONS:
+        problems += _check_label_in_targets(record, label_field, targets_field)
     if record["jurisdiction"] not in JURISDICTIONS:
         problems.append(f"unknown jurisdiction {record['jurisdiction']!r} (known: {', '.join(JURISDICTIONS)})")
     if record["kind"] not in KINDS:
         problems.append(f"'kind' must be one of {KINDS}, got {record['kind']!r}")
-    if record["label_a"] != record["label_b"] and not record["adjudication"]:
+    disagree = record["label_a"] != record["label_b"] or (
+        record["targets_b"] is not None and record["targets_a"] != record["targets_b"])
+    if disagree and not record["adjudication"]:
         problems.append("the two annotators disagree but 'adjudication' gives no note")
     if record["date"] is not None:
         problems += _check_date(record["date"], today)
     if record["kind"] == "document":
-        problems += [f"a document needs '{f}'" for f in ("date", "source", "issuer", "title") if not record[f]]
+        problems += [f"a document needs '{f}'" for f in ("doc_id", "date", "source", "issuer", "title") if not record[f]]
+        if record["doc_id"] and not _SLUG.match(record["doc_id"]):
+            problems.append(f"'doc_id' {record['doc_id']!r} is not a lowercase slug (a-z, 0-9, '-')")
+    elif record["doc_id"] is not None:
+        problems.append("a synthetic statement renders no real document: 'doc_id' must be null")
     return problems
+
+
+def _check_targets(field: str, value) -> list[str]:
+    if not isinstance(value, dict):
+        return [f"'{field}' must be an object {{object: level}}, got {value!r}"]
+    problems = [f"'{field}' names unknown object {name!r} (known: {', '.join(OBJECTS)})" for name in value if name not in OBJECTS]
+    return problems + [
+        f"'{field}.{name}' must be an integer in -2..2, got {level!r}"
+        for name, level in value.items() if type(level) is not int or level not in LEVELS
+    ]
+
+
+def _check_label_in_targets(record: dict, label_field: str, targets_field: str) -> list[str]:
+    label, targets = record[label_field], record[targets_field]
+    if label is None or targets is None:
+        return []
+    if targets and label not in targets.values():
+        return [f"'{label_field}' {label:+d} is none of the levels in '{targets_field}' {targets}"]
+    if not targets and label != 0:
+        return [f"'{targets_field}' is empty (no object addressed), so '{label_field}' must be 0, got {label:+d}"]
+    return []
 
 
 def _check_language(text: str, lang: str) -> list[str]:
@@ -75,6 +117,15 @@ def _check_language(text: str, lang: str) -> list[str]:
         return ["'lang' is zh but the text is mostly not Chinese"]
     if lang == "en" and cjk > 0.05 * max(latin, 1):
         return ["'lang' is en but the text is largely Chinese"]
+    return []
+
+
+def _check_script(text: str, lang: str, script) -> list[str]:
+    if script not in SCRIPTS[lang]:
+        return [f"'script' must be one of {SCRIPTS[lang]} for lang {lang}, got {script!r}"]
+    found = detect_script(text)
+    if lang == "zh" and found is not None and found != script:
+        return [f"'script' is {script} but the characters are {found}"]
     return []
 
 
@@ -102,6 +153,7 @@ def check_corpus(entries: list[Entry], splits: dict[str, str] | None) -> list[Pr
         else:
             by_id[record_id] = entry
     problems += _check_pairs(entries)
+    problems += _check_documents(entries)
     problems += _check_duplicates(entries, splits)
     if splits is not None:
         problems += _check_split_membership(entries, splits)
@@ -127,6 +179,46 @@ def _check_pairs(entries: list[Entry]) -> list[Problem]:
                         f"pair {pair_id!r}: '{field}' is {other.record[field]!r} here but {head.record[field]!r} "
                         f"at {head.path}:{head.line}",
                     ))
+    return problems
+
+
+def _check_documents(entries: list[Entry]) -> list[Problem]:
+    problems = []
+    first_of: dict[str, Entry] = {}
+    for entry in entries:
+        doc_id = entry.record["doc_id"]
+        if not doc_id:
+            continue
+        head = first_of.setdefault(doc_id, entry)
+        for field in DOCUMENT_SHARED:
+            if entry.record[field] != head.record[field]:
+                problems.append(Problem(
+                    entry.path, entry.line,
+                    f"document {doc_id!r}: '{field}' is {entry.record[field]!r} here but {head.record[field]!r} "
+                    f"at {head.path}:{head.line}",
+                ))
+    return problems
+
+
+def _check_derived_splits(entries: list[Entry], splits: dict[str, str], splits_file: Path, read_ids: set) -> list[Problem]:
+    """Each held-out split file exists and holds what its rule derives from the stratified split."""
+    problems = []
+    records = [e.record for e in entries]
+    for scheme in SCHEMES[1:]:
+        path = scheme_file(splits_file, scheme)
+        if not path.exists():
+            problems.append(Problem(path, None, "split file not found; run `stance corpus split`"))
+            continue
+        stored, expected = load_splits(path), derive_split(records, splits, scheme)
+        wrong = sorted(i for i in expected if stored.get(i) != expected[i])
+        extra = sorted(set(stored) - read_ids)
+        if wrong or extra:
+            example = wrong[0] if wrong else extra[0]
+            problems.append(Problem(
+                path, None,
+                f"{len(wrong) + len(extra)} statement(s) not where the {scheme} rule puts them "
+                f"(e.g. {example!r}: {stored.get(example)} instead of {expected.get(example)}); run `stance corpus split`",
+            ))
     return problems
 
 
@@ -183,15 +275,17 @@ def validate(data_dir: Path = DATA_DIR, splits_file: Path | None = SPLITS_FILE) 
         problems += [Problem(entry.path, entry.line, message) for message in faults]
         if not faults:
             well_formed.append(entry)
-    splits = None
+    splits, read_ids = None, {e.record.get("id") for e in entries}
     if splits_file is not None:
         if Path(splits_file).exists():
             splits = load_splits(splits_file)
-            read_ids = {e.record.get("id") for e in entries}
             problems += [
                 Problem(Path(splits_file), None, f"split lists id {record_id!r}, which no corpus file holds")
                 for record_id in sorted(set(splits) - read_ids)
             ]
         else:
             problems.append(Problem(Path(splits_file), None, "split file not found; run `stance corpus split`"))
-    return problems + check_corpus(well_formed, splits)
+    problems += check_corpus(well_formed, splits)
+    if splits is not None:
+        problems += _check_derived_splits(well_formed, splits, Path(splits_file), read_ids)
+    return problems

@@ -31,7 +31,7 @@ def _corpus_stats(args: argparse.Namespace) -> int:
     if problems:
         print(f"{problems[0]}\nthe corpus does not read cleanly; run `stance corpus validate`", file=sys.stderr)
         return 1
-    df = frame([e.record for e in entries], corpus_splits.load_splits(args.splits) if args.splits.exists() else {})
+    df = frame([e.record for e in entries], corpus_splits.load_all_splits(args.splits))
     print(report(df))
     return 0
 
@@ -44,9 +44,10 @@ def _corpus_split(args: argparse.Namespace) -> int:
     existing = {} if args.reassign or not args.splits.exists() else corpus_splits.load_splits(args.splits)
     records = [e.record for e in entries]
     assignment = corpus_splits.assign_splits(records, existing, seed=args.seed)
-    corpus_splits.save_splits(assignment, args.splits, seed=args.seed)
+    corpus_splits.save_all_splits(records, assignment, args.splits, seed=args.seed)
     added = sum(1 for i in assignment if i not in existing)
-    print(f"{args.splits}: {added} statement(s) newly assigned, {len(assignment) - added} kept")
+    print(f"{args.splits}: {added} statement(s) newly assigned, {len(assignment) - added} kept; "
+          f"held-out splits ({', '.join(corpus_splits.SCHEMES[1:])}) derived beside it")
     return 0
 
 
@@ -82,7 +83,7 @@ def _train(args: argparse.Namespace) -> int:
                  "max_steps": args.max_steps}
     config = TrainConfig.from_file(args.config, **overrides) if args.config else TrainConfig().with_overrides(**overrides)
     metrics = train(config, args.out, baseline=args.baseline, overwrite=args.overwrite,
-                    data_dir=args.data_dir, splits_file=args.splits)
+                    data_dir=args.data_dir, splits_file=args.splits, split=args.split)
     print(f"model saved to {args.out} ({metrics['train_seconds']} s of training)\n\nTest split\n{format_report(metrics['test'])}")
     return 0
 
@@ -97,12 +98,33 @@ def _eval(args: argparse.Namespace) -> int:
     from training.paths import default_model_dir
 
     model = args.model or default_model_dir()
-    rows = load_labelled(args.data) if args.data else load_corpus(args.data_dir, args.splits)["test"]
+    if args.data:
+        rows, name = load_labelled(args.data), Path(args.data).stem
+    else:
+        rows = load_corpus(args.data_dir, corpus_splits.scheme_file(args.splits, args.split))["test"]
+        name = "test" if args.split == "stratified" else f"test-{args.split}"
+        _warn_if_seen(Path(model), rows["id"], args.split, args.splits)
     report = evaluate(load_classifier(model), rows)
-    out = args.out or Path(model) / f"eval-{Path(args.data).stem if args.data else 'test'}.json"
+    out = args.out or Path(model) / f"eval-{name}.json"
     Path(out).write_text(json.dumps(report, indent=1), encoding="utf-8")
     print(f"{format_report(report)}\n\nwritten to {out}")
     return 0
+
+
+def _warn_if_seen(model: Path, test_ids: list[str], split: str, splits_file: Path) -> None:
+    """Say so when the model was trained on another split whose train or validation set holds test statements."""
+    import json
+
+    metrics = model / "metrics.json"
+    trained_on = json.loads(metrics.read_text(encoding="utf-8")).get("split", "stratified") if metrics.exists() else None
+    if trained_on is None or trained_on == split:
+        return
+    seen = corpus_splits.load_splits(corpus_splits.scheme_file(splits_file, trained_on))
+    overlap = sum(1 for i in test_ids if seen.get(i) in ("train", "validation"))
+    if overlap:
+        print(f"note: {model} was trained on the {trained_on} split, whose train and validation sets hold {overlap} of "
+              f"these {len(test_ids)} test statements; for a held-out figure train with `stance train --split {split}`",
+              file=sys.stderr)
 
 
 def _score(args: argparse.Namespace) -> int:
@@ -187,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     web.set_defaults(handler=_app)
 
     for sub in (train, evaluate):
+        sub.add_argument("--split", choices=corpus_splits.SCHEMES, default="stratified",
+                         help="which stored split to train or test on: stratified (default), temporal "
+                              "(test: 2025 on) or register (test: news reports)")
         sub.add_argument("--data-dir", type=Path, default=DATA_DIR, help=argparse.SUPPRESS)
         sub.add_argument("--splits", type=Path, default=SPLITS_FILE, help=argparse.SUPPRESS)
     return parser

@@ -27,14 +27,14 @@ COLOURS = {"CN-SH": "#c0392b", "CN": "#e67e22", "HK": "#8e44ad", "US": "#2471a3"
 
 
 def corpus_points(scorer, model_dir: Path) -> pd.DataFrame:
-    """One point per dated corpus document statement (zh and en renderings averaged), cached per model."""
+    """One point per dated corpus document statement (zh and en renderings of a pair averaged), cached per model."""
     cache = cache_dir() / "scores" / f"corpus-{model_fingerprint(model_dir)}.json"
     if cache.exists():
         return pd.DataFrame(json.loads(cache.read_text(encoding="utf-8")))
     corpus = load_all().filter(lambda r: r["kind"] == "document" and r["date"] is not None)
     results = scorer.score(corpus["text"])
-    frame = pd.DataFrame({
-        "pair_id": corpus["pair_id"], "lang": corpus["lang"], "date": corpus["date"],
+    frame = pd.DataFrame({  # one statement: a zh/en pair, or a statement written in one language only
+        "pair_id": [p or i for p, i in zip(corpus["pair_id"], corpus["id"])], "lang": corpus["lang"], "date": corpus["date"],
         "jurisdiction": corpus["jurisdiction"], "issuer": corpus["issuer"], "title": corpus["title"],
         "text": corpus["text"], "score": [r.score for r in results],
     })

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus.splits import assign_splits, save_splits
+from corpus.splits import assign_splits, save_all_splits
 
 PAIRS = [
     # (label, zh text, en text)
@@ -22,14 +22,21 @@ PAIRS = [
 def make_record(pair: int, lang: str, **overrides) -> dict:
     """A valid document record for pair `pair` (0-4) in `lang`."""
     label, zh, en = PAIRS[pair]
+    targets = {"crypto": label} if label != 0 else {"stablecoin": 0}
     record = {
         "id": f"cn-sh-2025-doc{pair}-{lang}",
         "pair_id": f"cn-sh-2025-doc{pair}",
+        "doc_id": f"cn-sh-2025-doc{pair}",
         "lang": lang,
+        "script": "hans" if lang == "zh" else "latin",
+        "register": "official",
         "text": zh if lang == "zh" else en,
         "label": label,
         "label_a": label,
         "label_b": label,
+        "targets": targets,
+        "targets_a": targets,
+        "targets_b": targets,
         "adjudication": None,
         "jurisdiction": "CN-SH",
         "issuer": "Shanghai Municipal People's Government",
@@ -56,7 +63,7 @@ def small_corpus(tmp_path: Path) -> tuple[Path, Path, list[dict]]:
     records = [make_record(p, lang) for p in range(len(PAIRS)) for lang in ("zh", "en")]
     write_jsonl(data / "shanghai.jsonl", records)
     splits = tmp_path / "splits.json"
-    save_splits(assign_splits(records), splits)
+    save_all_splits(records, assign_splits(records), splits)
     return data, splits, records
 
 

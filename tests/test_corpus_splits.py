@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from corpus.agreement import ordinal_alpha
+from corpus.agreement import object_agreement, ordinal_alpha
 from corpus.loader import load_corpus
-from corpus.splits import assign_splits
-from tests.conftest import PAIRS
+from corpus.script import detect_script
+from corpus.splits import assign_splits, load_splits
+from corpus.stats import sentence_count
+from corpus.validate import validate
+from tests.conftest import PAIRS, make_record, write_jsonl
 
 
 def synthetic_records(n_pairs: int) -> list[dict]:
@@ -59,3 +62,38 @@ def test_ordinal_alpha():
     far = ordinal_alpha([-2, -1, 0, 1, 2, 2], [-2, -1, 0, 1, 2, -2])
     assert 0 < far < close < 1  # an ordinal alpha penalises a miss by four levels more than by one
     assert ordinal_alpha([-2, 2, -2, 2], [2, -2, 2, -2]) < 0
+
+
+def test_split_cli_keeps_assignments_and_derives_the_held_out_splits(small_corpus):
+    from corpus.splits import load_all_splits
+    from stancetrace.cli import main
+
+    data, splits, records = small_corpus
+    before = load_splits(splits)
+    news = make_record(1, "en", id="news-en", pair_id=None, doc_id="cn-sh-2025-doc1", register="news",
+                       text="Shanghai's regulators have told the public to beware of fund-raising dressed up as crypto.")
+    write_jsonl(data / "more.jsonl", [news])
+    assert main(["corpus", "split", "--data-dir", str(data), "--splits", str(splits)]) == 0
+    stored = load_all_splits(splits)
+    assert {k: v for k, v in stored["stratified"].items() if k in before} == before
+    assert stored["stratified"]["news-en"] == before["cn-sh-2025-doc1-en"]  # joins its document
+    assert stored["register"]["news-en"] == "test" and stored["temporal"]["news-en"] == "test"
+    assert validate(data, splits) == []
+
+
+def test_object_agreement():
+    a = [{"crypto": -2}, {"crypto": -2, "cbdc": 1}, {"stablecoin": 1}, {}]
+    b = [{"crypto": -2}, {"crypto": -2}, {"stablecoin": 2}, {}]
+    table = object_agreement(a, b)
+    assert table["cbdc"]["addressed_a"] == 1 and table["cbdc"]["addressed_b"] == 0
+    assert table["crypto"]["detection_kappa"] == 1.0 and table["crypto"]["level_exact"] == 1.0
+    assert table["stablecoin"]["level_exact"] == 0.0
+    assert table["all"]["detection_f1"] == 2 * 3 / (4 + 3)
+
+
+def test_sentence_count_and_script():
+    assert sentence_count("为防范风险，现通知如下。一、严禁炒作！二、加强监测。") == 3
+    assert sentence_count("The U.S. Securities and Exchange Commission acted on Friday. It said so. More follows.") == 3
+    assert detect_script("金管會表示，虛擬資產服務提供者須完成洗錢防制登記。") == "hant"
+    assert detect_script("金融监管总局表示，虚拟资产服务提供者须完成登记。") == "hans"
+    assert detect_script("The regulator acted.") == "latin"

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from corpus.splits import load_splits, save_splits
+from corpus.splits import load_splits, save_all_splits
 from corpus.validate import validate
 from tests.conftest import make_record, write_jsonl
 
@@ -63,7 +63,7 @@ def test_blank_line_is_reported(small_corpus):
         ({"label": 3}, "'label' must be an integer in -2..2, got 3"),
         ({"label_a": "2"}, "'label_a' must be an integer in -2..2, got '2'"),
         ({"label_b": True}, "'label_b' must be an integer in -2..2, got True"),
-        ({"label_b": None}, "'label_b' is missing: every statement is labelled twice"),
+        ({"label_b": None}, "'label_b' is missing: every statement is annotated twice"),
         ({"date": "2021-02-30"}, "'date' '2021-02-30' is not a calendar date"),
         ({"date": "2021/02/03"}, "'date' must be ISO YYYY-MM-DD, got '2021/02/03'"),
         ({"date": "2999-01-01"}, "'date' 2999-01-01 lies outside"),
@@ -76,12 +76,50 @@ def test_blank_line_is_reported(small_corpus):
         ({"text": "Stablecoins are now licensed in the city and issuers may apply."}, "'lang' is zh but the text is mostly not Chinese"),
         ({"label_a": 1}, "the two annotators disagree but 'adjudication' gives no note"),
         ({"colour": "red"}, "unknown field 'colour'"),
+        ({"register": "tweet"}, "'register' must be one of"),
+        ({"script": "latin"}, "'script' must be one of ('hans', 'hant') for lang zh, got 'latin'"),
+        ({"script": "hant"}, "'script' is hant but the characters are hans"),
+        ({"targets": {"bitcoin": -2}}, "'targets' names unknown object 'bitcoin'"),
+        ({"targets_b": {"crypto": "-2"}}, "'targets_b.crypto' must be an integer in -2..2, got '-2'"),
+        ({"targets": ["crypto"]}, "'targets' must be an object {object: level}"),
+        ({"targets": {"crypto": -1, "cbdc": 1}}, "'label' -2 is none of the levels in 'targets'"),
+        ({"targets_a": {}}, "'targets_a' is empty (no object addressed), so 'label_a' must be 0, got -2"),
+        ({"targets_a": {"crypto": -2, "cbdc": 1}}, "the two annotators disagree but 'adjudication' gives no note"),
+        ({"doc_id": None}, "a document needs 'doc_id'"),
+        ({"kind": "synthetic", "source": None}, "a synthetic statement renders no real document: 'doc_id' must be null"),
     ],
 )
 def test_record_faults(small_corpus, overrides, expected):
     problems = rewrite(small_corpus, 0, **overrides)
     data = small_corpus[0]
     assert any(p.startswith(f"{data / 'shanghai.jsonl'}:1: ") and expected in p for p in problems), problems
+
+
+def test_traditional_chinese_is_recognised(small_corpus):
+    data, splits, records = small_corpus
+    assert rewrite(small_corpus, 0, script="hant", text="任何組織和個人不得從事代幣發行融資活動，相關平台一律停止業務。") == []
+
+
+def test_passages_of_one_document_agree_on_its_facts(small_corpus):
+    problems = rewrite(small_corpus, 2, doc_id="cn-sh-2025-doc0", pair_id="cn-sh-2025-doc0-p2")
+    data = small_corpus[0]
+    assert any(p.startswith(f"{data / 'shanghai.jsonl'}:3: document 'cn-sh-2025-doc0': 'date' is '2025-07-11' here") for p in problems), problems
+
+
+def test_held_out_splits_follow_their_rules(small_corpus):
+    data, splits, records = small_corpus
+    temporal = splits.with_name("splits-temporal.json")
+    assert set(load_splits(temporal).values()) == {"test"}  # every fixture statement is dated 2025
+    register = load_splits(splits.with_name("splits-register.json"))
+    assert "test" not in register.values()  # no news report among them
+    news = [dict(r, register="news") if r["pair_id"] == "cn-sh-2025-doc1" else r for r in records]
+    write_jsonl(data / "shanghai.jsonl", news)
+    problems = messages(validate(data, splits))
+    assert problems == [f"{splits.with_name('splits-register.json')}: 2 statement(s) not where the register rule puts "
+                        f"them (e.g. 'cn-sh-2025-doc1-en': {register['cn-sh-2025-doc1-en']} instead of test); "
+                        "run `stance corpus split`"], problems
+    temporal.unlink()
+    assert f"{temporal}: split file not found; run `stance corpus split`" in messages(validate(data, splits))
 
 
 def test_missing_field(small_corpus):
@@ -100,13 +138,14 @@ def test_duplicate_id_across_files(small_corpus):
 
 
 def test_pair_with_different_labels(small_corpus):
-    problems = rewrite(small_corpus, 1, label=1, label_a=1, label_b=1)
+    targets = {"crypto": 1}
+    problems = rewrite(small_corpus, 1, label=1, label_a=1, label_b=1, targets=targets, targets_a=targets, targets_b=targets)
     data = small_corpus[0]
     assert any(p.startswith(f"{data / 'shanghai.jsonl'}:2: pair 'cn-sh-2025-doc0': 'label' is 1 here but -2") for p in problems), problems
 
 
 def test_pair_with_two_renderings_in_one_language(small_corpus):
-    problems = rewrite(small_corpus, 1, lang="zh", text="第二条中文陈述：禁止一切虚拟货币相关业务，违者依法处理。")
+    problems = rewrite(small_corpus, 1, lang="zh", script="hans", text="第二条中文陈述：禁止一切虚拟货币相关业务，违者依法处理。")
     assert any("must hold at most one zh and one en statement" in p for p in problems), problems
 
 
@@ -118,12 +157,12 @@ def test_exact_duplicate_text(small_corpus):
 
 def test_near_duplicate_across_splits(small_corpus):
     data, splits, records = small_corpus
-    twin = make_record(0, "en", id="twin-en", pair_id=None, source="https://example.gov.cn/other.html",
+    twin = make_record(0, "en", id="twin-en", pair_id=None, doc_id="cn-sh-2025-other", source="https://example.gov.cn/other.html",
                        text=records[1]["text"].replace("must cease", "must all cease"))
     write_jsonl(data / "more.jsonl", [twin])
     assignment = load_splits(splits)
     assignment["twin-en"] = "test" if assignment[records[1]["id"]] != "test" else "train"
-    save_splits(assignment, splits)
+    save_all_splits([*records, twin], assignment, splits)
     problems = messages(validate(data, splits))
     assert len(problems) == 1 and "near-duplicate" in problems[0] and "across splits" in problems[0], problems
 
@@ -135,7 +174,7 @@ def test_split_membership(small_corpus):
     assignment["ghost-en"] = "train"
     partner = records[1]["id"]
     assignment[partner] = "test" if assignment[partner] != "test" else "train"
-    save_splits(assignment, splits)
+    save_all_splits(records, assignment, splits)
     problems = messages(validate(data, splits))
     assert f"{data / 'shanghai.jsonl'}:1: id 'cn-sh-2025-doc0-zh' has no split; run `stance corpus split`" in problems
     assert f"{splits}: split lists id 'ghost-en', which no corpus file holds" in problems
@@ -147,7 +186,7 @@ def test_document_halves_in_different_splits(small_corpus):
     assignment = load_splits(splits)
     first, partner = records[2]["id"], records[3]["id"]
     assignment[partner] = "test" if assignment[first] != "test" else "train"
-    save_splits(assignment, splits)
+    save_all_splits(records, assignment, splits)
     [problem] = messages(validate(data, splits))
     assert "of the same document is in" in problem
 

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 from corpus import load_corpus
+from corpus.schema import SPLITS_FILE
+from corpus.splits import scheme_file
 from stancetrace.cli import main
 from training.classifiers import load_classifier
 from training.config import TrainConfig
@@ -84,3 +86,19 @@ def test_eval_cli_on_a_file_and_a_malformed_file(tiny_trained, tmp_path, capsys)
     data.write_text(json.dumps(rows[0], ensure_ascii=False) + "\n" + '{"text": "x", "label": 5, "lang": "en"}\n')
     assert main(["eval", "--model", str(out), "--data", str(data)]) == 2
     assert "labelled.jsonl:2: 'label' must be an integer in -2..2, got 5" in capsys.readouterr().err
+
+
+def test_eval_on_the_temporal_split_says_when_the_model_saw_its_test_set(baseline_model, tmp_path, capsys):
+    assert main(["eval", "--model", str(baseline_model), "--split", "temporal", "--out", str(tmp_path / "t.json")]) == 0
+    report = json.loads((tmp_path / "t.json").read_text())
+    temporal_test = load_corpus(splits_file=scheme_file(SPLITS_FILE, "temporal"))["test"]
+    assert report["overall"]["n"] == len(temporal_test) and all(d >= "2025-01-01" for d in temporal_test["date"])
+    assert "was trained on the stratified split" in capsys.readouterr().err
+
+
+def test_train_on_the_register_split_holds_out_every_news_report(tmp_path):
+    metrics = train(TrainConfig(), tmp_path / "register", baseline=True, split="register")
+    corpus = load_corpus(splits_file=scheme_file(SPLITS_FILE, "register"))
+    assert metrics["split"] == "register" and metrics["test"]["overall"]["n"] == len(corpus["test"])
+    assert set(corpus["test"]["register"]) == {"news"} and "news" not in set(corpus["train"]["register"])
+    assert "register split" in (tmp_path / "register" / "README.md").read_text()

@@ -35,14 +35,14 @@ It gives five calibrated probabilities and a continuous score in [-1, 1] (the pr
 level divided by 2).
 
 - **Base model:** {metrics["base_model"] or "none (jieba words and English words, TF-IDF of 1-2 grams)"}
-- **Data:** StanceTrace corpus v1, train split ({metrics["train_statements"]} statements, {languages}); the
+- **Data:** StanceTrace corpus, {metrics["split"]} split, train set ({metrics["train_statements"]} statements, {languages}); the
   epoch is chosen by macro-F1 on the validation split, and a temperature fitted on it calibrates the
   probabilities (T = {metrics["temperature"]:.3f}). The test split was not used for any choice.
 - **Training time:** {metrics["train_seconds"]} s.
 - **Loss:** cross-entropy plus {config["ordinal_weight"]} x the squared error of the expected level, so
   that errors far along the scale cost more than adjacent ones.
 
-## Test split
+## Test split ({metrics["split"]})
 
 {metrics_table(metrics["test"])}
 

@@ -10,6 +10,7 @@ from transformers import set_seed
 
 from corpus import load_corpus
 from corpus.schema import DATA_DIR, SPLITS_FILE
+from corpus.splits import scheme_file
 from training.atomic import staged_folder
 from training.baseline import TfidfBaseline
 from training.card import model_card
@@ -28,11 +29,11 @@ def _rows(split, lang: str | None = None) -> dict:
 
 
 def train(config: TrainConfig, out: Path, baseline: bool = False, overwrite: bool = False,
-          data_dir: Path = DATA_DIR, splits_file: Path = SPLITS_FILE) -> dict:
-    """Train a model into `out` (atomically) and return its metrics."""
+          data_dir: Path = DATA_DIR, splits_file: Path = SPLITS_FILE, split: str = "stratified") -> dict:
+    """Train a model into `out` (atomically) on the stored `split` scheme and return its metrics."""
     if config.train_lang not in (None, "zh", "en"):
         raise ValueError(f"--train-lang must be zh or en, got {config.train_lang!r}")
-    corpus = load_corpus(data_dir, splits_file)
+    corpus = load_corpus(data_dir, scheme_file(splits_file, split))
     train_rows, validation_rows = (_rows(corpus[s], config.train_lang) for s in ("train", "validation"))
     with staged_folder(out, overwrite=overwrite) as staging:
         set_seed(config.seed)  # Python, NumPy and torch: the head's initialisation, dropout, shuffling
@@ -49,6 +50,7 @@ def train(config: TrainConfig, out: Path, baseline: bool = False, overwrite: boo
             "model": classifier.kind,
             "base_model": None if baseline else (config.base_model or "multilingual-e5-small (packaged, q4, zh+en vocabulary)"),
             "config": config.to_dict(),
+            "split": split,
             "train_statements": len(train_rows["text"]),
             "train_seconds": round(seconds, 1),
             "temperature": classifier.temperature,
