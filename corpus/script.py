@@ -33,4 +33,3 @@ def detect_script(text: str) -> str | None:
     if counts["hant"] == counts["hans"]:
         return None
     return "hant" if counts["hant"] > counts["hans"] else "hans"
-

@@ -181,6 +181,7 @@ def _crosstab(rows: pd.Series, columns: pd.Series) -> pd.DataFrame:
 def report(df: pd.DataFrame) -> str:
     """The counts tables as plain text."""
     docs = df[df["kind"] == "document"]
+    documents = docs.drop_duplicates("doc_id")  # one row per real document
     splits = [c for c in df.columns if c.startswith("split_")]
     lines = [
         *_table("Statements by label and language", _crosstab(df["level"], df["lang"])),
@@ -195,8 +196,7 @@ def report(df: pd.DataFrame) -> str:
             "distinct documents": docs.groupby("jurisdiction")["doc_id"].nunique(),
         }).fillna(0).astype(int)),
         *_table("Distinct documents by year and jurisdiction",
-                pd.crosstab(docs.drop_duplicates("doc_id")["year"], docs.drop_duplicates("doc_id")["jurisdiction"],
-                            margins=True, margins_name="total")),
+                pd.crosstab(documents["year"], documents["jurisdiction"], margins=True, margins_name="total")),
     ]
     for column in splits:
         scheme = column.removeprefix("split_")

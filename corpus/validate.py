@@ -11,12 +11,12 @@ from corpus.dedup import near_duplicate_pairs, normalise
 from corpus.records import Entry, Problem, read_corpus
 from corpus.schema import (
     DATA_DIR,
+    DOCUMENT_SHARED,
     FIELDS,
     JURISDICTIONS,
     KINDS,
     LANGS,
     LEVELS,
-    DOCUMENT_SHARED,
     NULLABLE,
     OBJECTS,
     PAIR_SHARED,
@@ -172,13 +172,7 @@ def _check_pairs(entries: list[Entry]) -> list[Problem]:
         if len(members) > 2 or len(set(langs)) != len(langs):
             problems.append(Problem(head.path, head.line, f"pair {pair_id!r} must hold at most one zh and one en statement, has {langs}"))
         for other in rest:
-            for field in PAIR_SHARED:
-                if other.record[field] != head.record[field]:
-                    problems.append(Problem(
-                        other.path, other.line,
-                        f"pair {pair_id!r}: '{field}' is {other.record[field]!r} here but {head.record[field]!r} "
-                        f"at {head.path}:{head.line}",
-                    ))
+            problems += _differences(f"pair {pair_id!r}", other, head, PAIR_SHARED)
     return problems
 
 
@@ -187,17 +181,18 @@ def _check_documents(entries: list[Entry]) -> list[Problem]:
     first_of: dict[str, Entry] = {}
     for entry in entries:
         doc_id = entry.record["doc_id"]
-        if not doc_id:
-            continue
-        head = first_of.setdefault(doc_id, entry)
-        for field in DOCUMENT_SHARED:
-            if entry.record[field] != head.record[field]:
-                problems.append(Problem(
-                    entry.path, entry.line,
-                    f"document {doc_id!r}: '{field}' is {entry.record[field]!r} here but {head.record[field]!r} "
-                    f"at {head.path}:{head.line}",
-                ))
+        if doc_id:
+            problems += _differences(f"document {doc_id!r}", entry, first_of.setdefault(doc_id, entry), DOCUMENT_SHARED)
     return problems
+
+
+def _differences(unit: str, entry: Entry, head: Entry, fields: tuple[str, ...]) -> list[Problem]:
+    """A problem at `entry` for each of `fields` it does not share with `head`, the first of its `unit`."""
+    return [
+        Problem(entry.path, entry.line,
+                f"{unit}: '{field}' is {entry.record[field]!r} here but {head.record[field]!r} at {head.path}:{head.line}")
+        for field in fields if entry.record[field] != head.record[field]
+    ]
 
 
 def _check_derived_splits(entries: list[Entry], splits: dict[str, str], splits_file: Path, read_ids: set) -> list[Problem]:
