@@ -1,9 +1,10 @@
 """Scoring throughput against the bound from physics, on this machine.
 
-Prints a table: documents per second and peak memory for the default model (ONNX Runtime, torch fp32, torch int8), the
-TF-IDF baseline and, where one is installed, a zero-shot NLI pipeline, on the same 1,000 documents
-of about 300 tokens; the model's FLOPs per document over the measured fp32 matrix-multiply rate
-gives the bound. Each configuration runs in a fresh process so that its peak memory is its own.
+Prints a table: documents per second and peak memory for the default model (ONNX Runtime, torch fp32,
+torch int8), the TF-IDF baseline and, where one is installed, a zero-shot NLI pipeline, on the same
+1,000 documents of about 300 tokens; the model's FLOPs per document over the measured fp32
+matrix-multiply rate gives the bound. Each configuration runs in a fresh process so that its peak
+memory is its own.
 Then macro-F1 on the corpus test split for each way of reading.
 
     .venv/bin/python benchmarks/scoring_speed.py [--docs 1000] [--model DIR] [--baseline DIR]
@@ -33,9 +34,13 @@ from training.train import train
 
 TOKENS_PER_DOC = 300
 NLI_MODEL = "MoritzLaurer/mDeBERTa-v3-base-mnli-xnli"
-CONFIGURATIONS = {"onnx": "default model, ONNX Runtime fp32 (the scorer's default)", "fp32": "default model, torch fp32",
-                  "int8": "default model, torch int8 dynamic (per channel)",
-                  "baseline": "TF-IDF baseline", "nli": f"zero-shot NLI pipeline ({NLI_MODEL})"}
+CONFIGURATIONS = {
+    "onnx": "default model, ONNX Runtime fp32 (the scorer's default)",
+    "fp32": "default model, torch fp32",
+    "int8": "default model, torch int8 dynamic (per channel)",
+    "baseline": "TF-IDF baseline",
+    "nli": f"zero-shot NLI pipeline ({NLI_MODEL})",
+}
 
 
 def documents(count: int, tokenizer) -> list[str]:
@@ -46,7 +51,7 @@ def documents(count: int, tokenizer) -> list[str]:
         while len(ids) < TOKENS_PER_DOC - 4:
             ids += tokenizer(texts[position % len(texts)], add_special_tokens=False)["input_ids"]
             position += 1
-        docs.append(tokenizer.decode(ids[:TOKENS_PER_DOC - 4]))
+        docs.append(tokenizer.decode(ids[: TOKENS_PER_DOC - 4]))
     return docs
 
 
@@ -87,13 +92,17 @@ def measure(kind: str, model: str, baseline: str, count: int) -> dict:
         nli = pipeline("zero-shot-classification", model=NLI_MODEL)
         score = lambda batch: nli(batch, candidate_labels=list(NAMES))  # noqa: E731
     else:
-        score = Scorer(baseline if kind == "baseline" else model, precision=None if kind == "baseline" else kind).score
+        score = Scorer(
+            baseline if kind == "baseline" else model, precision=None if kind == "baseline" else kind
+        ).score
     score(docs[:16])  # warm-up
     started = time.perf_counter()
     for start in range(0, len(docs), 64):
-        score(docs[start:start + 64])
-    return {"docs_per_s": len(docs) / (time.perf_counter() - started),
-            "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+        score(docs[start : start + 64])
+    return {
+        "docs_per_s": len(docs) / (time.perf_counter() - started),
+        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def macro_f1(model: str, precision: str) -> float:
@@ -106,7 +115,9 @@ def macro_f1(model: str, precision: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=1000)
-    parser.add_argument("--model", default=str(default_model_dir()), help="transformer model (default: the default model)")
+    parser.add_argument(
+        "--model", default=str(default_model_dir()), help="transformer model (default: the default model)"
+    )
     parser.add_argument("--baseline", help="baseline model folder (default: trained on the fly, 2 s)")
     parser.add_argument("--measure", choices=list(CONFIGURATIONS), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -115,7 +126,7 @@ def main() -> None:
         return
     if not args.baseline:
         args.baseline = tempfile.mkdtemp(prefix="stance-baseline-") + "/model"
-        train(TrainConfig(), args.baseline, baseline=True)
+        train(TrainConfig(baseline=True), args.baseline)
 
     rate = matmul_gflops()
     gflop = encoder_gflop(AutoConfig.from_pretrained(args.model), TOKENS_PER_DOC)
@@ -123,21 +134,39 @@ def main() -> None:
     kinds = ["onnx", "fp32", "int8", "baseline"] + (["nli"] if nli_available() else [])
     rows = {}
     for kind in kinds:
-        command = [sys.executable, __file__, "--measure", kind, "--docs", str(args.docs),
-                   "--model", args.model, "--baseline", args.baseline]
+        command = [
+            sys.executable,
+            __file__,
+            "--measure",
+            kind,
+            "--docs",
+            str(args.docs),
+            "--model",
+            args.model,
+            "--baseline",
+            args.baseline,
+        ]
         output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
         rows[kind] = json.loads(output.splitlines()[-1])
 
-    print(f"fp32 matmul: {rate:.0f} GFLOP/s on {torch.get_num_threads()} threads; default model: {gflop:.1f} GFLOP "
-          f"per {TOKENS_PER_DOC}-token document; bound: {bound:.1f} documents/s\n")
+    print(
+        f"fp32 matmul: {rate:.0f} GFLOP/s on {torch.get_num_threads()} threads; default model: "
+        f"{gflop:.1f} GFLOP "
+        f"per {TOKENS_PER_DOC}-token document; bound: {bound:.1f} documents/s\n"
+    )
     print("| configuration | documents/s | share of the fp32 bound | peak memory (MiB) |")
     print("|---|---:|---:|---:|")
     for kind, figures in rows.items():
         share = f"{figures['docs_per_s'] / bound:.0%}" if kind in ("onnx", "fp32", "int8") else "-"
-        print(f"| {CONFIGURATIONS[kind]} | {figures['docs_per_s']:.1f} | {share} | {figures['peak_mib']:.0f} |")
+        print(
+            f"| {CONFIGURATIONS[kind]} | {figures['docs_per_s']:.1f} | {share} | {figures['peak_mib']:.0f} |"
+        )
     if "nli" not in rows:
         print(f"| {CONFIGURATIONS['nli']} | not run: no multilingual NLI model installs offline | - | - |")
-    print("\nmacro-F1 on the test split: " + ", ".join(f"{kind} {macro_f1(args.model, kind):.3f}" for kind in ("fp32", "onnx", "int8")))
+    print(
+        "\nmacro-F1 on the test split: "
+        + ", ".join(f"{kind} {macro_f1(args.model, kind):.3f}" for kind in ("fp32", "onnx", "int8"))
+    )
 
 
 if __name__ == "__main__":

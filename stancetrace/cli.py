@@ -29,7 +29,9 @@ def _corpus_validate(args: argparse.Namespace) -> int:
 def _corpus_stats(args: argparse.Namespace) -> int:
     entries, problems = read_corpus(args.data_dir)
     if problems:
-        print(f"{problems[0]}\nthe corpus does not read cleanly; run `stance corpus validate`", file=sys.stderr)
+        print(
+            f"{problems[0]}\nthe corpus does not read cleanly; run `stance corpus validate`", file=sys.stderr
+        )
         return 1
     df = frame([e.record for e in entries], corpus_splits.load_all_splits(args.splits))
     print(report(df))
@@ -39,15 +41,19 @@ def _corpus_stats(args: argparse.Namespace) -> int:
 def _corpus_split(args: argparse.Namespace) -> int:
     entries, problems = read_corpus(args.data_dir)
     if problems:
-        print(f"{problems[0]}\nthe corpus does not read cleanly; run `stance corpus validate`", file=sys.stderr)
+        print(
+            f"{problems[0]}\nthe corpus does not read cleanly; run `stance corpus validate`", file=sys.stderr
+        )
         return 1
     existing = {} if args.reassign or not args.splits.exists() else corpus_splits.load_splits(args.splits)
     records = [e.record for e in entries]
     assignment = corpus_splits.assign_splits(records, existing, seed=args.seed)
     corpus_splits.save_all_splits(records, assignment, args.splits, seed=args.seed)
     added = sum(1 for i in assignment if i not in existing)
-    print(f"{args.splits}: {added} statement(s) newly assigned, {len(assignment) - added} kept; "
-          f"held-out splits ({', '.join(corpus_splits.SCHEMES[1:])}) derived beside it")
+    print(
+        f"{args.splits}: {added} statement(s) newly assigned, {len(assignment) - added} kept; "
+        f"held-out splits ({', '.join(corpus_splits.SCHEMES[1:])}) derived beside it"
+    )
     return 0
 
 
@@ -79,12 +85,33 @@ def _train(args: argparse.Namespace) -> int:
     from training.evaluate import format_report
     from training.train import train
 
-    overrides = {"base_model": args.base_model, "epochs": args.epochs, "seed": args.seed, "train_lang": args.train_lang,
-                 "max_steps": args.max_steps}
-    config = TrainConfig.from_file(args.config, **overrides) if args.config else TrainConfig().with_overrides(**overrides)
-    metrics = train(config, args.out, baseline=args.baseline, overwrite=args.overwrite,
-                    data_dir=args.data_dir, splits_file=args.splits, split=args.split)
-    print(f"model saved to {args.out} ({metrics['train_seconds']} s of training)\n\nTest split\n{format_report(metrics['test'])}")
+    overrides = {
+        "base_model": args.base_model,
+        "epochs": args.epochs,
+        "seed": args.seed,
+        "train_lang": args.train_lang,
+        "max_steps": args.max_steps,
+        "baseline": args.baseline or None,
+    }
+    config = TrainConfig.from_file(args.config) if args.config else TrainConfig()
+    config = config.with_overrides(**overrides).with_assignments(args.set)
+    if args.print_config:
+        print(config.to_yaml(), end="")
+        return 0
+    if args.out is None:
+        raise ValueError("--out is required: the model folder to write")
+    metrics = train(
+        config,
+        args.out,
+        overwrite=args.overwrite,
+        data_dir=args.data_dir,
+        splits_file=args.splits,
+        split=args.split,
+    )
+    print(
+        f"model saved to {args.out} ({metrics['train_seconds']} s of training)\n\nTest "
+        f"split\n{format_report(metrics['test'])}"
+    )
     return 0
 
 
@@ -112,26 +139,42 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _warn_if_seen(model: Path, test_ids: list[str], split: str, splits_file: Path) -> None:
-    """Say so when the model was trained on another split whose train or validation set holds test statements."""
+    """Say so when the model was trained on another split whose train or validation set holds test
+    statements."""
     import json
 
     metrics = model / "metrics.json"
-    trained_on = json.loads(metrics.read_text(encoding="utf-8")).get("split", "stratified") if metrics.exists() else None
+    trained_on = (
+        json.loads(metrics.read_text(encoding="utf-8")).get("split", "stratified")
+        if metrics.exists()
+        else None
+    )
     if trained_on is None or trained_on == split:
         return
     seen = corpus_splits.load_splits(corpus_splits.scheme_file(splits_file, trained_on))
     overlap = sum(1 for i in test_ids if seen.get(i) in ("train", "validation"))
     if overlap:
-        print(f"note: {model} was trained on the {trained_on} split, whose train and validation sets hold {overlap} of "
-              f"these {len(test_ids)} test statements; for a held-out figure train with `stance train --split {split}`",
-              file=sys.stderr)
+        print(
+            f"note: {model} was trained on the {trained_on} split, whose train and validation sets hold "
+            f"{overlap} of "
+            f"these {len(test_ids)} test statements; for a held-out figure train with `stance train "
+            f"--split {split}`",
+            file=sys.stderr,
+        )
 
 
 def _score(args: argparse.Namespace) -> int:
     from inference.batch import score_files
 
-    summary = score_files(args.inputs, args.out, model=args.model, text_field=args.text_field,
-                          batch_size=args.batch_size, explain=args.explain, engine=args.engine)
+    summary = score_files(
+        args.inputs,
+        args.out,
+        model=args.model,
+        text_field=args.text_field,
+        batch_size=args.batch_size,
+        explain=args.explain,
+        engine=args.engine,
+    )
     print(f"{args.out}: {summary}", file=sys.stderr)
     return 1 if summary.failed else 0
 
@@ -153,67 +196,148 @@ def build_parser() -> argparse.ArgumentParser:
     for name, handler, summary in [
         ("validate", _corpus_validate, "check every corpus rule; exit 1 naming file, line and problem"),
         ("stats", _corpus_stats, "print counts by label, language, jurisdiction, year and split"),
-        ("split", _corpus_split, "give new statements a train/validation/test split (existing ones are kept)"),
+        (
+            "split",
+            _corpus_split,
+            "give new statements a train/validation/test split (existing ones are kept)",
+        ),
     ]:
         sub = corpus_commands.add_parser(name, help=summary, description=summary)
-        sub.add_argument("--data-dir", type=Path, default=DATA_DIR, help="folder of *.jsonl files (default: the shipped corpus)")
-        sub.add_argument("--splits", type=Path, default=SPLITS_FILE, help="split assignment file (default: corpus/splits.json)")
+        sub.add_argument(
+            "--data-dir",
+            type=Path,
+            default=DATA_DIR,
+            help="folder of *.jsonl files (default: the shipped corpus)",
+        )
+        sub.add_argument(
+            "--splits",
+            type=Path,
+            default=SPLITS_FILE,
+            help="split assignment file (default: corpus/splits.json)",
+        )
         sub.set_defaults(handler=handler)
         if name == "split":
             sub.add_argument("--seed", type=int, default=corpus_splits.SEED)
-            sub.add_argument("--reassign", action="store_true", help="discard the stored splits and deal every statement anew")
+            sub.add_argument(
+                "--reassign",
+                action="store_true",
+                help="discard the stored splits and deal every statement anew",
+            )
 
-    base = commands.add_parser("base", help="prepare the packaged base model (multilingual-e5-small) and print its folder")
+    base = commands.add_parser(
+        "base", help="prepare the packaged base model (multilingual-e5-small) and print its folder"
+    )
     base.add_argument("--out", type=Path, help="folder to write (default: the user's cache folder)")
     base.set_defaults(handler=_base)
 
-    prepare = commands.add_parser("prepare", help="train the default model into the user's data folder if it is missing")
+    prepare = commands.add_parser(
+        "prepare", help="train the default model into the user's data folder if it is missing"
+    )
     prepare.set_defaults(handler=_prepare)
 
-    train = commands.add_parser("train", help="fine-tune a stance model on the corpus (or the TF-IDF baseline)")
-    train.add_argument("--out", type=Path, required=True, help="model folder to write (atomically)")
-    train.add_argument("--config", type=Path, help="YAML/JSON file of training settings (see training/config.py)")
-    train.add_argument("--base-model", help="hub name or local folder (default: the packaged multilingual-e5-small)")
+    train = commands.add_parser(
+        "train", help="fine-tune a stance model on the corpus (or the TF-IDF baseline)"
+    )
+    train.add_argument(
+        "--out", type=Path, help="model folder to write (atomically); required unless --print-config"
+    )
+    train.add_argument(
+        "--config", type=Path, help="YAML/JSON file of training settings (see training/config.py)"
+    )
+    train.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set one training setting, after --config and the options below (repeatable), "
+        "e.g. --set learning_rate=3e-5 --set train_lang=null",
+    )
+    train.add_argument(
+        "--print-config",
+        action="store_true",
+        help="print the full settings this run would use, as a settings file, and exit",
+    )
+    train.add_argument(
+        "--base-model", help="hub name or local folder (default: the packaged multilingual-e5-small)"
+    )
     train.add_argument("--epochs", type=int)
     train.add_argument("--seed", type=int)
-    train.add_argument("--train-lang", choices=["zh", "en"], help="train on one language only (cross-lingual transfer)")
+    train.add_argument(
+        "--train-lang", choices=["zh", "en"], help="train on one language only (cross-lingual transfer)"
+    )
     train.add_argument("--max-steps", type=int, help="stop after this many optimiser steps (smoke runs)")
-    train.add_argument("--baseline", action="store_true", help="train the TF-IDF + logistic regression baseline instead")
+    train.add_argument(
+        "--baseline",
+        action="store_true",
+        help="train the TF-IDF + logistic regression baseline instead (the setting baseline=true)",
+    )
     train.add_argument("--overwrite", action="store_true", help="replace an existing model folder at --out")
     train.set_defaults(handler=_train)
 
     evaluate = commands.add_parser("eval", help="evaluate a model on the test split or a labelled JSONL file")
-    evaluate.add_argument("--model", type=Path, help="model folder written by `stance train` (default: the default model)")
+    evaluate.add_argument(
+        "--model", type=Path, help="model folder written by `stance train` (default: the default model)"
+    )
     evaluate.add_argument("--data", type=Path, help="labelled JSONL file (default: the corpus test split)")
-    evaluate.add_argument("--out", type=Path, help="where to write the metrics JSON (default: MODEL/eval-NAME.json)")
+    evaluate.add_argument(
+        "--out", type=Path, help="where to write the metrics JSON (default: MODEL/eval-NAME.json)"
+    )
     evaluate.set_defaults(handler=_eval)
 
     score = commands.add_parser(
-        "score", help="score documents from files into a JSONL, CSV or Parquet file (resumable)",
-        description="Score documents. INPUT: .jsonl, .csv (one document per row), .txt, .pdf, .docx (one per file), "
-                    "a folder of them, or - for standard input (JSON Lines if it starts with '{', else one document "
-                    "per line). Re-running with the same --out scores only the rows still missing.")
+        "score",
+        help="score documents from files into a JSONL, CSV or Parquet file (resumable)",
+        description="Score documents. INPUT: .jsonl, .csv (one document per row), .txt, .pdf, .docx "
+        "(one per file), a folder of them, or - for standard input (JSON Lines if it starts with '{', "
+        "else one document per line). Re-running with the same --out scores only the rows still missing.",
+    )
     score.add_argument("inputs", nargs="+", metavar="INPUT")
     score.add_argument("--out", type=Path, required=True, help="output file: .jsonl, .csv or .parquet")
     score.add_argument("--model", type=Path, help="model folder (default: the default model)")
-    score.add_argument("--text-field", default="text", help="field or column holding the text (default: text)")
+    score.add_argument(
+        "--text-field", default="text", help="field or column holding the text (default: text)"
+    )
     score.add_argument("--batch-size", type=int, default=16)
-    score.add_argument("--explain", action=argparse.BooleanOptionalAction, default=False,
-                       help="add the evidence words (costs time; off by default)")
-    score.add_argument("--engine", choices=["local", "ray"], default="local",
-                       help="ray: run the scorer through Ray Data (pip install 'stancetrace[ray]')")
+    score.add_argument(
+        "--explain",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="add the evidence words (costs time; off by default)",
+    )
+    score.add_argument(
+        "--engine",
+        choices=["local", "ray"],
+        default="local",
+        help="ray: run the scorer through Ray Data (pip install 'stancetrace[ray]')",
+    )
     score.set_defaults(handler=_score)
 
-    web = commands.add_parser("app", help="start the web app on 127.0.0.1 (options: python app.py --help)",
-                              add_help=False)
+    web = commands.add_parser(
+        "app", help="start the web app on 127.0.0.1 (options: python app.py --help)", add_help=False
+    )
     web.set_defaults(handler=_app)
 
     for sub in (train, evaluate):
-        sub.add_argument("--split", choices=corpus_splits.SCHEMES, default="stratified",
-                         help="which stored split to train or test on: stratified (default), temporal "
-                              "(test: 2025 on) or register (test: news reports)")
-        sub.add_argument("--data-dir", type=Path, default=DATA_DIR, help=argparse.SUPPRESS)
-        sub.add_argument("--splits", type=Path, default=SPLITS_FILE, help=argparse.SUPPRESS)
+        sub.add_argument(
+            "--split",
+            choices=corpus_splits.SCHEMES,
+            default="stratified",
+            help="which stored split to train or test on: stratified (default), temporal "
+            "(test: 2025 on) or register (test: news reports)",
+        )
+        sub.add_argument(
+            "--data-dir",
+            type=Path,
+            default=DATA_DIR,
+            help="folder of labelled *.jsonl files in the corpus format (default: the shipped corpus)",
+        )
+        sub.add_argument(
+            "--splits",
+            type=Path,
+            default=SPLITS_FILE,
+            help="stratified split file; the temporal and register splits are read beside it as "
+            "splits-temporal.json and splits-register.json (default: corpus/splits.json)",
+        )
     return parser
 
 

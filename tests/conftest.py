@@ -11,11 +11,36 @@ from corpus.splits import assign_splits, save_all_splits
 
 PAIRS = [
     # (label, zh text, en text)
-    (-2, "任何组织和个人不得从事代币发行融资活动，相关平台一律停止业务。", "No organisation or person may raise funds through token offerings; every such platform must cease operating."),
-    (-1, "提醒公众警惕以虚拟货币名义开展的非法集资，切勿盲目投资。", "The public is warned to be alert to illegal fundraising dressed up as virtual currency and not to invest blindly."),
-    (0, "本报告统计了境外主要市场稳定币的发行规模和储备构成。", "This report tallies the issuance volume and reserve composition of stablecoins in major overseas markets."),
-    (1, "加强对数字货币的研究，探索区块链在供应链金融中的应用。", "We will strengthen research on digital currencies and explore blockchain applications in supply-chain finance."),
-    (2, "大力发展区块链产业，打造具有全球影响力的数字金融高地。", "We will vigorously grow the blockchain industry and build a digital-finance hub of global influence."),
+    (
+        -2,
+        "任何组织和个人不得从事代币发行融资活动，相关平台一律停止业务。",
+        "No organisation or person may raise funds through token offerings; every such platform must "
+        "cease operating.",
+    ),
+    (
+        -1,
+        "提醒公众警惕以虚拟货币名义开展的非法集资，切勿盲目投资。",
+        "The public is warned to be alert to illegal fundraising dressed up as virtual currency and not "
+        "to invest blindly.",
+    ),
+    (
+        0,
+        "本报告统计了境外主要市场稳定币的发行规模和储备构成。",
+        "This report tallies the issuance volume and reserve composition of stablecoins in major "
+        "overseas markets.",
+    ),
+    (
+        1,
+        "加强对数字货币的研究，探索区块链在供应链金融中的应用。",
+        "We will strengthen research on digital currencies and explore blockchain applications in "
+        "supply-chain finance.",
+    ),
+    (
+        2,
+        "大力发展区块链产业，打造具有全球影响力的数字金融高地。",
+        "We will vigorously grow the blockchain industry and build a digital-finance hub of global "
+        "influence.",
+    ),
 ]
 
 
@@ -57,7 +82,8 @@ def write_jsonl(path: Path, records: list[dict]) -> Path:
 
 @pytest.fixture
 def small_corpus(tmp_path: Path) -> tuple[Path, Path, list[dict]]:
-    """A valid five-pair corpus in tmp_path/data with its splits file; returns (data dir, splits file, records)."""
+    """A valid five-pair corpus in tmp_path/data with its splits file; returns (data dir, splits file,
+    records)."""
     data = tmp_path / "data"
     data.mkdir()
     records = [make_record(p, lang) for p in range(len(PAIRS)) for lang in ("zh", "en")]
@@ -92,8 +118,15 @@ def tiny_model_dir(base_model_dir: Path, tmp_path_factory) -> Path:
     from transformers import AutoTokenizer, BertConfig, BertModel
 
     tokenizer = AutoTokenizer.from_pretrained(base_model_dir)
-    config = BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=512, pad_token_id=tokenizer.pad_token_id)
+    config = BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=512,
+        pad_token_id=tokenizer.pad_token_id,
+    )
     folder = tmp_path_factory.mktemp("tiny")
     BertModel(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
@@ -120,5 +153,5 @@ def baseline_model(tmp_path_factory):
     from training.train import train
 
     out = tmp_path_factory.mktemp("models") / "baseline"
-    train(TrainConfig(), out, baseline=True)
+    train(TrainConfig(baseline=True), out)
     return out

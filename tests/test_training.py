@@ -9,12 +9,11 @@ from corpus import load_corpus
 from corpus.schema import SPLITS_FILE
 from corpus.splits import scheme_file
 from stancetrace.cli import main
+from tests.conftest import TINY_CONFIG
 from training.classifiers import load_classifier
 from training.config import TrainConfig
 from training.evaluate import evaluate
 from training.train import train
-
-from tests.conftest import TINY_CONFIG
 
 TEXTS = ["央行宣布全面禁止虚拟货币交易。", "The authority will pilot stablecoin payments in a sandbox."]
 
@@ -52,16 +51,24 @@ def test_existing_model_is_kept_unless_overwrite(tiny_trained, tiny_model_dir):
     before = (out / "model.safetensors").read_bytes()
     with pytest.raises(FileExistsError, match="--overwrite"):
         train(TrainConfig(base_model=str(tiny_model_dir), max_steps=1), out)
+    not_a_model = out.parent / "not-a-model"
+    not_a_model.mkdir()
     with pytest.raises((OSError, ValueError)):  # a run that fails part-way leaves the old model in place
-        train(TrainConfig(base_model=str(out / "no-such-model")), out, overwrite=True)
+        train(TrainConfig(base_model=str(not_a_model)), out, overwrite=True)
+    not_a_model.rmdir()
     assert (out / "model.safetensors").read_bytes() == before
     assert [p.name for p in out.parent.iterdir()] == ["tiny"]  # no staging folders left behind
 
 
 def test_baseline_round_trip_without_pickle(tmp_path):
     out = tmp_path / "baseline"
-    metrics = train(TrainConfig(), out, baseline=True)
-    assert sorted(p.name for p in out.iterdir()) == ["README.md", "baseline.json", "baseline.npz", "metrics.json"]
+    metrics = train(TrainConfig(baseline=True), out)
+    assert sorted(p.name for p in out.iterdir()) == [
+        "README.md",
+        "baseline.json",
+        "baseline.npz",
+        "metrics.json",
+    ]
     assert metrics["test"]["overall"]["macro_f1"] > 0.5  # words alone carry much of the stance
     test = load_corpus()["test"]
     reloaded = evaluate(load_classifier(out), {c: test[c] for c in ("text", "label", "lang", "pair_id")})
@@ -70,7 +77,7 @@ def test_baseline_round_trip_without_pickle(tmp_path):
 
 
 def test_train_one_language(tmp_path):
-    metrics = train(TrainConfig(train_lang="zh"), tmp_path / "zh", baseline=True)
+    metrics = train(TrainConfig(baseline=True, train_lang="zh"), tmp_path / "zh")
     assert metrics["train_statements"] == len([r for r in load_corpus()["train"] if r["lang"] == "zh"])
     assert set(metrics["test"]["by_language"]) == {"zh", "en"}
 
@@ -83,21 +90,30 @@ def test_eval_cli_on_a_file_and_a_malformed_file(tiny_trained, tmp_path, capsys)
     assert main(["eval", "--model", str(out), "--data", str(data), "--out", str(tmp_path / "m.json")]) == 0
     assert json.loads((tmp_path / "m.json").read_text())["overall"]["n"] == 2
     assert "macro_f1" in capsys.readouterr().out
-    data.write_text(json.dumps(rows[0], ensure_ascii=False) + "\n" + '{"text": "x", "label": 5, "lang": "en"}\n')
+    data.write_text(
+        json.dumps(rows[0], ensure_ascii=False) + "\n" + '{"text": "x", "label": 5, "lang": "en"}\n'
+    )
     assert main(["eval", "--model", str(out), "--data", str(data)]) == 2
     assert "labelled.jsonl:2: 'label' must be an integer in -2..2, got 5" in capsys.readouterr().err
 
 
 def test_eval_on_the_temporal_split_says_when_the_model_saw_its_test_set(baseline_model, tmp_path, capsys):
-    assert main(["eval", "--model", str(baseline_model), "--split", "temporal", "--out", str(tmp_path / "t.json")]) == 0
+    assert (
+        main(
+            ["eval", "--model", str(baseline_model), "--split", "temporal", "--out", str(tmp_path / "t.json")]
+        )
+        == 0
+    )
     report = json.loads((tmp_path / "t.json").read_text())
     temporal_test = load_corpus(splits_file=scheme_file(SPLITS_FILE, "temporal"))["test"]
-    assert report["overall"]["n"] == len(temporal_test) and all(d >= "2025-01-01" for d in temporal_test["date"])
+    assert report["overall"]["n"] == len(temporal_test) and all(
+        d >= "2025-01-01" for d in temporal_test["date"]
+    )
     assert "was trained on the stratified split" in capsys.readouterr().err
 
 
 def test_train_on_the_register_split_holds_out_every_news_report(tmp_path):
-    metrics = train(TrainConfig(), tmp_path / "register", baseline=True, split="register")
+    metrics = train(TrainConfig(baseline=True), tmp_path / "register", split="register")
     corpus = load_corpus(splits_file=scheme_file(SPLITS_FILE, "register"))
     assert metrics["split"] == "register" and metrics["test"]["overall"]["n"] == len(corpus["test"])
     assert set(corpus["test"]["register"]) == {"news"} and "news" not in set(corpus["train"]["register"])

@@ -28,17 +28,21 @@ def _rows(split, lang: str | None = None) -> dict:
     return {c: split[c] for c in COLUMNS}
 
 
-def train(config: TrainConfig, out: Path, baseline: bool = False, overwrite: bool = False,
-          data_dir: Path = DATA_DIR, splits_file: Path = SPLITS_FILE, split: str = "stratified") -> dict:
+def train(
+    config: TrainConfig,
+    out: Path,
+    overwrite: bool = False,
+    data_dir: Path = DATA_DIR,
+    splits_file: Path = SPLITS_FILE,
+    split: str = "stratified",
+) -> dict:
     """Train a model into `out` (atomically) on the stored `split` scheme and return its metrics."""
-    if config.train_lang not in (None, "zh", "en"):
-        raise ValueError(f"--train-lang must be zh or en, got {config.train_lang!r}")
     corpus = load_corpus(data_dir, scheme_file(splits_file, split))
     train_rows, validation_rows = (_rows(corpus[s], config.train_lang) for s in ("train", "validation"))
     with staged_folder(out, overwrite=overwrite) as staging:
         set_seed(config.seed)  # Python, NumPy and torch: the head's initialisation, dropout, shuffling
         started = time.perf_counter()
-        if baseline:
+        if config.baseline:
             classifier, history = TfidfBaseline(config.baseline_c), []
             classifier.fit(train_rows, validation_rows, seed=config.seed)
         else:
@@ -48,7 +52,9 @@ def train(config: TrainConfig, out: Path, baseline: bool = False, overwrite: boo
         classifier.save(staging)
         metrics = {
             "model": classifier.kind,
-            "base_model": None if baseline else (config.base_model or "multilingual-e5-small (packaged, q4, zh+en vocabulary)"),
+            "base_model": None
+            if config.baseline
+            else (config.base_model or "multilingual-e5-small (packaged, q4, zh+en vocabulary)"),
             "config": config.to_dict(),
             "split": split,
             "train_statements": len(train_rows["text"]),
@@ -58,6 +64,8 @@ def train(config: TrainConfig, out: Path, baseline: bool = False, overwrite: boo
             "validation": evaluate(classifier, validation_rows),
             "test": evaluate(classifier, _rows(corpus["test"])),
         }
-        (staging / "metrics.json").write_text(json.dumps(metrics, indent=1, ensure_ascii=False), encoding="utf-8")
+        (staging / "metrics.json").write_text(
+            json.dumps(metrics, indent=1, ensure_ascii=False), encoding="utf-8"
+        )
         (staging / "README.md").write_text(model_card(metrics), encoding="utf-8")
     return metrics
