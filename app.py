@@ -70,14 +70,19 @@ class StanceApp:
             statements.append(document_text(upload).strip())
         total = sum(len(s) for s in statements)
         if total > MAX_CHARS:
-            raise gr.Error(f"The input has {total:,} characters; the limit is {MAX_CHARS:,}. Score long files with `stance score`.")
+            raise gr.Error(
+                f"The input has {total:,} characters; the limit is {MAX_CHARS:,}. Score long files with "
+                "`stance score`."
+            )
         if not statements:
             raise gr.Error("Paste a statement (or several, separated by blank lines) or upload a file.")
         results = self.scorer.score(statements, explain=explain)
         scored = [{"text": s, **r.to_dict()} for s, r in zip(statements, results) if not r.error]
         return render.cards(statements, results), scored
 
-    def add_to_timeline(self, scored: list[dict], date: str, jurisdiction: str, issuer: str) -> tuple[str, pd.DataFrame]:
+    def add_to_timeline(
+        self, scored: list[dict], date: str, jurisdiction: str, issuer: str
+    ) -> tuple[str, pd.DataFrame]:
         """Store the last scored statements with their date and jurisdiction."""
         if not scored:
             raise gr.Error("Score a statement first.")
@@ -87,8 +92,14 @@ class StanceApp:
             raise gr.Error(f"Give the statement's date as YYYY-MM-DD (got {date!r}).") from None
         if jurisdiction not in JURISDICTIONS:
             raise gr.Error(f"Choose a jurisdiction (one of {', '.join(JURISDICTIONS)}).")
-        ids = [self.store.add(day.isoformat(), jurisdiction, issuer, s["text"], s["label"], s["score"]) for s in scored]
-        return f"Added {len(ids)} statement(s) to the timeline (ids {', '.join(map(str, ids))}).", self.stored_table()
+        ids = [
+            self.store.add(day.isoformat(), jurisdiction, issuer, s["text"], s["label"], s["score"])
+            for s in scored
+        ]
+        return (
+            f"Added {len(ids)} statement(s) to the timeline (ids {', '.join(map(str, ids))}).",
+            self.stored_table(),
+        )
 
     def delete_statement(self, statement_id: float | None) -> tuple[str, pd.DataFrame]:
         if statement_id is None or not self.store.delete(int(statement_id)):
@@ -96,57 +107,89 @@ class StanceApp:
         return f"Deleted statement {int(statement_id)}.", self.stored_table()
 
     def stored_table(self) -> pd.DataFrame:
-        frame = pd.DataFrame(self.store.all(), columns=["id", "date", "jurisdiction", "issuer", "text", "label", "score"])
+        frame = pd.DataFrame(
+            self.store.all(), columns=["id", "date", "jurisdiction", "issuer", "text", "label", "score"]
+        )
         frame["text"] = frame["text"].str.slice(0, 80)
         return frame.round({"score": 3})
 
     def trajectory(self, jurisdictions: list[str]):
         """The timeline plot, its table, and the data (CSV) and plot (PNG) as files to download."""
-        points = trajectory.table(self.corpus_points(), trajectory.stored_points(self.store.all()), jurisdictions or ["CN-SH"])
+        points = trajectory.table(
+            self.corpus_points(), trajectory.stored_points(self.store.all()), jurisdictions or ["CN-SH"]
+        )
         folder = Path(tempfile.mkdtemp(prefix="stancetrace-"))
         csv_path = folder / "stance-trajectory.csv"
         points.to_csv(csv_path, index=False)
         png_path = trajectory.png(points, folder / "stance-trajectory.png")
-        shown = points.assign(date=points["date"].dt.strftime("%Y-%m-%d"), text=points["text"].str.slice(0, 80))
+        shown = points.assign(
+            date=points["date"].dt.strftime("%Y-%m-%d"), text=points["text"].str.slice(0, 80)
+        )
         return trajectory.figure(points), shown, str(csv_path), str(png_path)
 
     def build(self) -> gr.Blocks:
         with gr.Blocks(title="StanceTrace") as blocks:
-            gr.Markdown("# StanceTrace\nWhere does a regulator stand on crypto and stablecoins, from **ban** (-1) to **embrace** (+1)?")
+            gr.Markdown(
+                "# StanceTrace\nWhere does a regulator stand on crypto and stablecoins, from **ban** "
+                "(-1) to **embrace** (+1)?"
+            )
             with gr.Tab("Score", id="score"):
-                text = gr.Textbox(label="Statements (Chinese or English; separate several by a blank line)", lines=6,
-                                  elem_id="statement")
+                text = gr.Textbox(
+                    label="Statements (Chinese or English; separate several by a blank line)",
+                    lines=6,
+                    elem_id="statement",
+                )
                 with gr.Row():
-                    upload = gr.File(label="or upload a .txt, .pdf or .docx", file_types=[".txt", ".pdf", ".docx"], type="filepath")
+                    upload = gr.File(
+                        label="or upload a .txt, .pdf or .docx",
+                        file_types=[".txt", ".pdf", ".docx"],
+                        type="filepath",
+                    )
                     explain = gr.Checkbox(label="highlight the evidence words", value=True)
                 score_button = gr.Button("Score", variant="primary", elem_id="score-button")
                 result = gr.HTML(elem_id="result")
                 with gr.Accordion("Results as JSON", open=False):
                     scored = gr.JSON(label="results")
-                gr.Examples([[t] for t in example_statements()], inputs=[text], label="Examples from the corpus")
+                gr.Examples(
+                    [[t] for t in example_statements()], inputs=[text], label="Examples from the corpus"
+                )
                 with gr.Row():
                     date = gr.Textbox(label="date (YYYY-MM-DD)", elem_id="date")
-                    jurisdiction = gr.Dropdown(list(JURISDICTIONS), value="CN-SH", label="jurisdiction", elem_id="jurisdiction")
+                    jurisdiction = gr.Dropdown(
+                        list(JURISDICTIONS), value="CN-SH", label="jurisdiction", elem_id="jurisdiction"
+                    )
                     issuer = gr.Textbox(label="issuer (optional)", elem_id="issuer")
                 add_button = gr.Button("Add to timeline", elem_id="add-button")
                 message = gr.Markdown(elem_id="message")
-                stored = gr.Dataframe(value=self.stored_table, label="Statements on your timeline", interactive=False)
+                stored = gr.Dataframe(
+                    value=self.stored_table, label="Statements on your timeline", interactive=False
+                )
                 with gr.Row():
                     delete_id = gr.Number(label="id to delete", precision=0)
                     delete_button = gr.Button("Delete")
             with gr.Tab("Trajectory", id="trajectory") as trajectory_tab:
-                chosen = gr.CheckboxGroup(trajectory.OVERLAYS, value=["CN-SH"], label="jurisdictions", elem_id="jurisdictions")
+                chosen = gr.CheckboxGroup(
+                    trajectory.OVERLAYS, value=["CN-SH"], label="jurisdictions", elem_id="jurisdictions"
+                )
                 plot = gr.Plot(elem_id="plot")
                 points = gr.Dataframe(label="Plotted documents", interactive=False, elem_id="points")
                 with gr.Row():
                     csv_file = gr.File(label="data (CSV)")
                     png_file = gr.File(label="plot (PNG)")
-                gr.Markdown("Trend: moving average over 5 consecutive documents. Dashed lines: change points found "
-                            "by PELT (ruptures) on the scores in date order.")
+                gr.Markdown(
+                    "Trend: moving average over 5 consecutive documents. Dashed lines: change points found "
+                    "by PELT (ruptures) on the scores in date order."
+                )
             score_button.click(self.score, [text, upload, explain], [result, scored], api_name="score")
-            add_button.click(self.add_to_timeline, [scored, date, jurisdiction, issuer], [message, stored],
-                             api_name="add_to_timeline")
-            delete_button.click(self.delete_statement, [delete_id], [message, stored], api_name="delete_statement")
+            add_button.click(
+                self.add_to_timeline,
+                [scored, date, jurisdiction, issuer],
+                [message, stored],
+                api_name="add_to_timeline",
+            )
+            delete_button.click(
+                self.delete_statement, [delete_id], [message, stored], api_name="delete_statement"
+            )
             outputs = [plot, points, csv_file, png_file]
             chosen.change(self.trajectory, [chosen], outputs, api_name="trajectory")
             trajectory_tab.select(self.trajectory, [chosen], outputs, api_name=False)
@@ -156,7 +199,9 @@ class StanceApp:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Start the StanceTrace app on 127.0.0.1.")
     parser.add_argument("--model", type=Path, help="model folder (default: the default model)")
-    parser.add_argument("--db", type=Path, help="timeline database (default: $STANCETRACE_DB or the user's data folder)")
+    parser.add_argument(
+        "--db", type=Path, help="timeline database (default: $STANCETRACE_DB or the user's data folder)"
+    )
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
     args = parser.parse_args(argv)

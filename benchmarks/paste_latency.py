@@ -14,9 +14,9 @@ import time
 
 import numpy as np
 
+from app import EXPLAIN_STEPS
 from corpus import load_all
 from inference.scorer import Scorer
-from app import EXPLAIN_STEPS
 from training.paths import default_model_dir
 
 CHARS = 500
@@ -46,8 +46,11 @@ def main() -> None:
                 started = time.perf_counter()
                 scorer.score([text], explain=explain)
                 times.append((time.perf_counter() - started) * 1000)
-            print(f"| {lang}, {len(text)} chars | {'yes' if explain else 'no'} | {statistics.median(times):.0f} "
-                  f"| {np.percentile(times, 90):.0f} |")
+            print(
+                f"| {lang}, {len(text)} chars | {'yes' if explain else 'no'} | "
+                f"{statistics.median(times):.0f} "
+                f"| {np.percentile(times, 90):.0f} |"
+            )
 
 
 if __name__ == "__main__":

@@ -41,14 +41,20 @@ def main() -> None:
         trimmed = base_model.prepare_base_model(Path(tmp) / "trimmed")
         with mock.patch.object(base_model, "kept_piece", lambda piece: True):
             full = base_model.prepare_base_model(Path(tmp) / "full")
-        full_tokenizer, trimmed_tokenizer = AutoTokenizer.from_pretrained(full), AutoTokenizer.from_pretrained(trimmed)
+        full_tokenizer, trimmed_tokenizer = (
+            AutoTokenizer.from_pretrained(full),
+            AutoTokenizer.from_pretrained(trimmed),
+        )
         identical = sum(full_tokenizer.tokenize(t) == trimmed_tokenizer.tokenize(t) for t in texts)
         print("| vocabulary | pieces | parameters | folder MB | load s (median of 5) |")
         print("|---|---:|---:|---:|---:|")
         for name, folder in (("full", full), ("trimmed zh+en", trimmed)):
             model = AutoModel.from_pretrained(folder)
-            print(f"| {name} | {model.config.vocab_size:,} | {sum(p.numel() for p in model.parameters()) / 1e6:.1f} M "
-                  f"| {folder_size(folder) / 2**20:.0f} | {load_seconds(folder):.2f} |")
+            print(
+                f"| {name} | {model.config.vocab_size:,} | "
+                f"{sum(p.numel() for p in model.parameters()) / 1e6:.1f} M "
+                f"| {folder_size(folder) / 2**20:.0f} | {load_seconds(folder):.2f} |"
+            )
         print(f"\ncorpus statements tokenized identically: {identical} of {len(texts)}")
 
 

@@ -18,14 +18,12 @@ def normalise(text: str) -> str:
     return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
-def near_duplicate_pairs(texts: list[str], threshold: float = NEAR_DUPLICATE_SCORE) -> list[tuple[int, int, float]]:
+def near_duplicate_pairs(
+    texts: list[str], threshold: float = NEAR_DUPLICATE_SCORE
+) -> list[tuple[int, int, float]]:
     """Index pairs (i < j) of texts whose normalised forms are at least `threshold` similar."""
     if len(texts) < 2:
         return []
     normalised = [normalise(t) for t in texts]
     scores = process.cdist(normalised, normalised, scorer=fuzz.ratio, score_cutoff=threshold, workers=-1)
-    return [
-        (int(i), int(j), float(scores[i, j]))
-        for i, j in zip(*scores.nonzero())
-        if i < j
-    ]
+    return [(int(i), int(j), float(scores[i, j])) for i, j in zip(*scores.nonzero()) if i < j]

@@ -25,7 +25,10 @@ def load_corpus(data_dir: Path = DATA_DIR, splits_file: Path = SPLITS_FILE) -> d
     assignment = load_splits(splits_file)
     unassigned = [i for i in full["id"] if i not in assignment]
     if unassigned:
-        raise ValueError(f"{splits_file}: {len(unassigned)} records have no split (e.g. {unassigned[0]!r}); run `stance corpus split`")
+        raise ValueError(
+            f"{splits_file}: {len(unassigned)} records have no split (e.g. {unassigned[0]!r}); run "
+            "`stance corpus split`"
+        )
     split_of = [assignment[i] for i in full["id"]]
     return datasets.DatasetDict(
         {name: full.select([k for k, s in enumerate(split_of) if s == name]) for name in SPLITS}
@@ -40,9 +43,17 @@ def load_labelled(path: Path) -> dict[str, list]:
         if not isinstance(record.get("text"), str) or not record["text"].strip():
             problems.append(Problem(entry.path, entry.line, "'text' must be a non-empty string"))
         if type(record.get("label")) is not int or record["label"] not in LEVELS:
-            problems.append(Problem(entry.path, entry.line, f"'label' must be an integer in -2..2, got {record.get('label')!r}"))
+            problems.append(
+                Problem(
+                    entry.path,
+                    entry.line,
+                    f"'label' must be an integer in -2..2, got {record.get('label')!r}",
+                )
+            )
         if record.get("lang") not in LANGS:
-            problems.append(Problem(entry.path, entry.line, f"'lang' must be one of {LANGS}, got {record.get('lang')!r}"))
+            problems.append(
+                Problem(entry.path, entry.line, f"'lang' must be one of {LANGS}, got {record.get('lang')!r}")
+            )
     if problems or not entries:
         raise ValueError("\n".join(str(p) for p in problems) or f"{path}: no statements")
     return {

@@ -49,7 +49,9 @@ def read_jsonl(path: Path) -> tuple[list[Entry], list[Problem]]:
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError as err:
-            problems.append(Problem(path, number, f"not UTF-8 (byte {err.start}: {line[err.start:err.start + 1]!r})"))
+            problems.append(
+                Problem(path, number, f"not UTF-8 (byte {err.start}: {line[err.start : err.start + 1]!r})")
+            )
             continue
         try:
             record = json.loads(text)

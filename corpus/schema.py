@@ -40,7 +40,9 @@ JURISDICTIONS = {
 }
 
 # Fields every record carries, in file order; None marks "may be null".
-TARGETS = {name: datasets.Value("int8") for name in OBJECTS}  # {object: level}; an object not addressed is null
+TARGETS = {
+    name: datasets.Value("int8") for name in OBJECTS
+}  # {object: level}; an object not addressed is null
 FEATURES = datasets.Features(
     {
         "id": datasets.Value("string"),
@@ -68,9 +70,30 @@ FEATURES = datasets.Features(
 )
 FIELDS = tuple(FEATURES)
 # targets_b may be null while the second annotation of targets is pending (corpus/pending/README.md).
-NULLABLE = {"pair_id", "doc_id", "targets_b", "adjudication", "issuer", "date", "source", "title", "rationale"}
+NULLABLE = {
+    "pair_id",
+    "doc_id",
+    "targets_b",
+    "adjudication",
+    "issuer",
+    "date",
+    "source",
+    "title",
+    "rationale",
+}
 # Fields both renderings of one statement must share.
-PAIR_SHARED = ("label", "targets", "doc_id", "register", "jurisdiction", "issuer", "date", "kind", "source", "title")
+PAIR_SHARED = (
+    "label",
+    "targets",
+    "doc_id",
+    "register",
+    "jurisdiction",
+    "issuer",
+    "date",
+    "kind",
+    "source",
+    "title",
+)
 # Fields every statement of one real document must share.
 DOCUMENT_SHARED = ("jurisdiction", "issuer", "date", "title")
 

@@ -35,7 +35,8 @@ _HELD_OUT = {
     "register": lambda r: r["register"] == "news",
 }
 RULES = {
-    "temporal": f"test: dated {TEMPORAL_CUTOFF} or later; validation: the stratified validation set before that",
+    "temporal": f"test: dated {TEMPORAL_CUTOFF} or later; validation: the stratified validation set "
+    "before that",
     "register": "test: every news report; validation: the stratified validation set of the other registers",
 }
 # Out of 20 stratified folds: 4 for test (20%), 3 for validation (15%), the rest for training.
@@ -53,7 +54,9 @@ def scheme_file(splits_file: Path, scheme: str) -> Path:
     """Where split `scheme` is stored, beside the stratified split file `splits_file`."""
     if scheme not in SCHEMES:
         raise ValueError(f"unknown split {scheme!r}; known: {', '.join(SCHEMES)}")
-    return Path(splits_file) if scheme == "stratified" else Path(splits_file).with_name(f"splits-{scheme}.json")
+    return (
+        Path(splits_file) if scheme == "stratified" else Path(splits_file).with_name(f"splits-{scheme}.json")
+    )
 
 
 def load_all_splits(splits_file: Path) -> dict[str, dict[str, str]]:
@@ -79,13 +82,18 @@ def components(records: list[dict]) -> np.ndarray:
         edges.append((first_of_group.setdefault(group_key(record), index), index))
     for lang in {r["lang"] for r in records}:
         indices = [i for i, r in enumerate(records) if r["lang"] == lang]
-        edges += [(indices[i], indices[j]) for i, j, _ in near_duplicate_pairs([records[k]["text"] for k in indices])]
+        edges += [
+            (indices[i], indices[j])
+            for i, j, _ in near_duplicate_pairs([records[k]["text"] for k in indices])
+        ]
     rows, cols = zip(*edges)
     graph = coo_matrix((np.ones(len(edges)), (rows, cols)), shape=(len(records), len(records)))
     return connected_components(graph, directed=False)[1]
 
 
-def assign_splits(records: list[dict], existing: dict[str, str] | None = None, seed: int = SEED) -> dict[str, str]:
+def assign_splits(
+    records: list[dict], existing: dict[str, str] | None = None, seed: int = SEED
+) -> dict[str, str]:
     """Give every record a split, keeping `existing` ones and placing new groups by stratified folds."""
     existing = dict(existing or {})
     component = components(records)
@@ -93,7 +101,9 @@ def assign_splits(records: list[dict], existing: dict[str, str] | None = None, s
     assignment = {r["id"]: known[component[i]] for i, r in enumerate(records) if component[i] in known}
     fresh = [i for i in range(len(records)) if component[i] not in known]
     for position, fold in enumerate(_folds([records[i] for i in fresh], component[fresh], seed)):
-        assignment[records[fresh[position]]["id"]] = next((n for n, span in FOLDS.items() if fold in span), "train")
+        assignment[records[fresh[position]]["id"]] = next(
+            (n for n, span in FOLDS.items() if fold in span), "train"
+        )
     return assignment
 
 
@@ -101,7 +111,11 @@ def _strata(records: list[dict]) -> list[str]:
     """Stratum per record: label, language, script and register; a stratum too small to spread over
     the folds falls back to label and language, and then to label alone."""
     keys = [
-        [f"{r['label']}", f"{r['label']}|{r['lang']}", f"{r['label']}|{r['lang']}|{r.get('script')}|{r.get('register')}"]
+        [
+            f"{r['label']}",
+            f"{r['label']}|{r['lang']}",
+            f"{r['label']}|{r['lang']}|{r.get('script')}|{r.get('register')}",
+        ]
         for r in records
     ]
     strata = [k[-1] for k in keys]
@@ -118,7 +132,9 @@ def _folds(records: list[dict], groups: np.ndarray, seed: int) -> np.ndarray:
         first_id: dict[int, str] = {}
         for record, group in zip(records, groups.tolist()):
             first_id.setdefault(group, record["id"])
-        return np.array([zlib.crc32(f"{seed}:{first_id[g]}".encode()) % N_FOLDS for g in groups.tolist()], dtype=int)
+        return np.array(
+            [zlib.crc32(f"{seed}:{first_id[g]}".encode()) % N_FOLDS for g in groups.tolist()], dtype=int
+        )
     strata = _strata(records)
     splitter = StratifiedGroupKFold(n_splits=N_FOLDS, shuffle=True, random_state=seed)
     for fold, (_, held) in enumerate(splitter.split(np.zeros(len(records)), strata, groups=groups)):
@@ -130,13 +146,22 @@ def derive_split(records: list[dict], stratified: dict[str, str], scheme: str) -
     """The held-out `scheme` ("temporal" or "register") that its rule derives from the stratified split."""
     held_out = _HELD_OUT[scheme]
     return {
-        r["id"]: "test" if held_out(r) else ("validation" if stratified.get(r["id"]) == "validation" else "train")
+        r["id"]: "test"
+        if held_out(r)
+        else ("validation" if stratified.get(r["id"]) == "validation" else "train")
         for r in records
     }
 
 
-def save_all_splits(records: list[dict], stratified: dict[str, str], splits_file: Path, seed: int = SEED) -> None:
+def save_all_splits(
+    records: list[dict], stratified: dict[str, str], splits_file: Path, seed: int = SEED
+) -> None:
     """Store the stratified split in `splits_file` and the splits derived from it beside it."""
     save_splits(stratified, splits_file, seed=seed)
     for scheme in SCHEMES[1:]:
-        save_splits(derive_split(records, stratified, scheme), scheme_file(splits_file, scheme), scheme=scheme, rule=RULES[scheme])
+        save_splits(
+            derive_split(records, stratified, scheme),
+            scheme_file(splits_file, scheme),
+            scheme=scheme,
+            rule=RULES[scheme],
+        )

@@ -11,7 +11,6 @@ import pandas as pd
 from corpus.agreement import object_agreement, ordinal_alpha
 from corpus.schema import LABEL_NAMES, LEVELS, OBJECTS, SPLITS
 
-
 # A sentence ends at 。！？ (Chinese), or at . ! ? followed by a space and a capital, digit or quote and not
 # closing an initial or a common abbreviation (English).
 _SENTENCE_END = re.compile(
@@ -75,7 +74,9 @@ def addressing(df: pd.DataFrame, name: str) -> pd.Series:
 
 # Jurisdictions that corpus v2 added, each of which must have real documents of its own.
 V2_JURISDICTIONS = ("TW", "MO", "IN", "AU", "CA", "CH")
-SHANGHAI_YEARS = range(2017, 2026)  # every year from the ICO ban to the stablecoin study: at least 4 documents
+SHANGHAI_YEARS = range(
+    2017, 2026
+)  # every year from the ICO ban to the stablecoin study: at least 4 documents
 
 
 def coverage(df: pd.DataFrame) -> list[Bar]:
@@ -95,7 +96,11 @@ def coverage(df: pd.DataFrame) -> list[Bar]:
         Bar("distinct Shanghai documents", distinct_documents(shanghai), 20),
         Bar("Traditional Chinese statements", (df["script"] == "hant").sum(), 35),
         *[Bar(f"statements addressing {name}", addressing(df, name).sum(), 20) for name in OBJECTS],
-        Bar("test split statements", (df.get("split_stratified", pd.Series(dtype=object)) == "test").sum(), 150),
+        Bar(
+            "test split statements",
+            (df.get("split_stratified", pd.Series(dtype=object)) == "test").sum(),
+            150,
+        ),
     ]
 
 
@@ -114,7 +119,10 @@ def goals(df: pd.DataFrame) -> list[Bar]:
         *[Bar(f"label {_level_name(v)}", label_counts.get(v, 0), 300) for v in LEVELS],
         Bar("distinct real documents", distinct_documents(docs), 350),
         Bar("document jurisdictions", docs["jurisdiction"].nunique(), 14),
-        *[Bar(f"documents from {code}", distinct_documents(docs[docs["jurisdiction"] == code]), 1) for code in V2_JURISDICTIONS],
+        *[
+            Bar(f"documents from {code}", distinct_documents(docs[docs["jurisdiction"] == code]), 1)
+            for code in V2_JURISDICTIONS
+        ],
         Bar("document years covered of 2013-2025", doc_years[doc_years.between(2013, 2025)].nunique(), 13),
         Bar("news statements", (df["register"] == "news").sum(), 500),
         Bar("speech or qa statements", df["register"].isin(["speech", "qa"]).sum(), 150),
@@ -122,10 +130,17 @@ def goals(df: pd.DataFrame) -> list[Bar]:
         Bar(f"long statements ({LONG_SENTENCES[0]}-{LONG_SENTENCES[1]} sentences)", df["long"].sum(), 400),
         *[Bar(f"statements addressing {name}", addressing(df, name).sum(), 100) for name in OBJECTS],
         Bar("distinct Shanghai documents", distinct_documents(shanghai), 70),
-        *[Bar(f"Shanghai documents of {year}", shanghai_years.get(str(year), 0), 4) for year in SHANGHAI_YEARS],
+        *[
+            Bar(f"Shanghai documents of {year}", shanghai_years.get(str(year), 0), 4)
+            for year in SHANGHAI_YEARS
+        ],
         Bar("mainland China national entries", (docs["jurisdiction"] == "CN").sum(), 25),
         Bar("Hong Kong entries", (docs["jurisdiction"] == "HK").sum(), 25),
-        Bar("test split statements", (df.get("split_stratified", pd.Series(dtype=object)) == "test").sum(), 150),
+        Bar(
+            "test split statements",
+            (df.get("split_stratified", pd.Series(dtype=object)) == "test").sum(),
+            150,
+        ),
     ]
 
 
@@ -140,7 +155,9 @@ def agreement(df: pd.DataFrame) -> pd.DataFrame:
         labelled = part.dropna(subset=["label_a", "label_b"])
         rows[name] = {
             "statements": len(labelled),
-            "alpha (ordinal)": round(ordinal_alpha(labelled["label_a"].tolist(), labelled["label_b"].tolist()), 3),
+            "alpha (ordinal)": round(
+                ordinal_alpha(labelled["label_a"].tolist(), labelled["label_b"].tolist()), 3
+            ),
             "exact agreement": round((labelled["label_a"] == labelled["label_b"]).mean(), 3),
             "disagreements": int((labelled["label_a"] != labelled["label_b"]).sum()),
         }
@@ -150,7 +167,11 @@ def agreement(df: pd.DataFrame) -> pd.DataFrame:
 def target_agreement(df: pd.DataFrame) -> pd.DataFrame:
     """Per object: who says it is addressed, detection kappa, and the level alpha where both do."""
     both = df[df["targets_b"].notna()]  # the second annotation of targets may be pending
-    table = pd.DataFrame(object_agreement(both["targets_a"].tolist(), both["targets_b"].tolist())).T.astype(float).round(3)
+    table = (
+        pd.DataFrame(object_agreement(both["targets_a"].tolist(), both["targets_b"].tolist()))
+        .T.astype(float)
+        .round(3)
+    )
     counts = ["addressed_a", "addressed_b", "addressed_both"]
     return table.astype(dict.fromkeys(counts, int))
 
@@ -162,7 +183,12 @@ OBJECT_ALPHA_AIM = 0.80
 def target_counts(df: pd.DataFrame) -> pd.DataFrame:
     """Statements addressing each object, by the adjudicated level toward it."""
     rows = {
-        name: df["targets"].map(lambda t, n=name: t.get(n)).dropna().astype(int).map(_level_name).value_counts()
+        name: df["targets"]
+        .map(lambda t, n=name: t.get(n))
+        .dropna()
+        .astype(int)
+        .map(_level_name)
+        .value_counts()
         for name in OBJECTS
     }
     table = pd.DataFrame(rows).T.reindex(columns=[_level_name(v) for v in LEVELS]).fillna(0).astype(int)
@@ -187,24 +213,44 @@ def report(df: pd.DataFrame) -> str:
         *_table("Statements by label and language", _crosstab(df["level"], df["lang"])),
         *_table("Statements by register and script", _crosstab(df["register"], df["script"])),
         *_table("Statements by label and register", _crosstab(df["level"], df["register"])),
-        *_table("Statements by length (sentences)", df["sentences"].clip(upper=9).value_counts().sort_index()
-                .rename(index={9: "9+"}).to_frame("statements")),
+        *_table(
+            "Statements by length (sentences)",
+            df["sentences"]
+            .clip(upper=9)
+            .value_counts()
+            .sort_index()
+            .rename(index={9: "9+"})
+            .to_frame("statements"),
+        ),
         *_table("Statements by object and level toward it (adjudicated targets)", target_counts(df)),
-        *_table("Statements and distinct documents by jurisdiction", pd.DataFrame({
-            "statements": df["jurisdiction"].value_counts(),
-            "document statements": docs["jurisdiction"].value_counts(),
-            "distinct documents": docs.groupby("jurisdiction")["doc_id"].nunique(),
-        }).fillna(0).astype(int)),
-        *_table("Distinct documents by year and jurisdiction",
-                pd.crosstab(documents["year"], documents["jurisdiction"], margins=True, margins_name="total")),
+        *_table(
+            "Statements and distinct documents by jurisdiction",
+            pd.DataFrame(
+                {
+                    "statements": df["jurisdiction"].value_counts(),
+                    "document statements": docs["jurisdiction"].value_counts(),
+                    "distinct documents": docs.groupby("jurisdiction")["doc_id"].nunique(),
+                }
+            )
+            .fillna(0)
+            .astype(int),
+        ),
+        *_table(
+            "Distinct documents by year and jurisdiction",
+            pd.crosstab(documents["year"], documents["jurisdiction"], margins=True, margins_name="total"),
+        ),
     ]
     for column in splits:
         scheme = column.removeprefix("split_")
-        lines += _table(f"Statements by label and split ({scheme})",
-                        _crosstab(df["level"], pd.Categorical(df[column], categories=SPLITS)))
+        lines += _table(
+            f"Statements by label and split ({scheme})",
+            _crosstab(df["level"], pd.Categorical(df[column], categories=SPLITS)),
+        )
     lines += [
         *_table("Annotator agreement on the overall label", agreement(df)),
-        *_table("Annotator agreement on targets (level alpha where both address the object)", target_agreement(df)),
+        *_table(
+            "Annotator agreement on targets (level alpha where both address the object)", target_agreement(df)
+        ),
     ]
     shanghai = shanghai_documents(df)
     shanghai_docs = shanghai.drop_duplicates("doc_id")
@@ -218,14 +264,23 @@ def report(df: pd.DataFrame) -> str:
         "",
         "Coverage",
         "--------",
-        *[f"[{'x' if bar.met else ' '}] {bar.name}: {bar.value:g} (at least {bar.minimum:g})" for bar in coverage(df)],
+        *[
+            f"[{'x' if bar.met else ' '}] {bar.name}: {bar.value:g} (at least {bar.minimum:g})"
+            for bar in coverage(df)
+        ],
         "",
         "Corpus v2 goals (see corpus/pending/README.md)",
         "---------------------------------------------",
-        *[f"[{'x' if bar.met else ' '}] {bar.name}: {bar.value:g} (at least {bar.minimum:g})" for bar in goals(df)],
+        *[
+            f"[{'x' if bar.met else ' '}] {bar.name}: {bar.value:g} (at least {bar.minimum:g})"
+            for bar in goals(df)
+        ],
         "",
         f"Aim: per-object level alpha >= {OBJECT_ALPHA_AIM}",
-        *[f"[{'x' if alpha >= OBJECT_ALPHA_AIM else ' '}] {name}: {alpha:.3f}"
-          for name, alpha in target_agreement(df)["level_alpha"].items() if name in OBJECTS],
+        *[
+            f"[{'x' if alpha >= OBJECT_ALPHA_AIM else ' '}] {name}: {alpha:.3f}"
+            for name, alpha in target_agreement(df)["level_alpha"].items()
+            if name in OBJECTS
+        ],
     ]
     return "\n".join(lines)

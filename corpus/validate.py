@@ -72,17 +72,24 @@ def check_record(record: dict, today: dt.date | None = None) -> list[str]:
     for label_field, targets_field in _ANNOTATIONS:
         problems += _check_label_in_targets(record, label_field, targets_field)
     if record["jurisdiction"] not in JURISDICTIONS:
-        problems.append(f"unknown jurisdiction {record['jurisdiction']!r} (known: {', '.join(JURISDICTIONS)})")
+        problems.append(
+            f"unknown jurisdiction {record['jurisdiction']!r} (known: {', '.join(JURISDICTIONS)})"
+        )
     if record["kind"] not in KINDS:
         problems.append(f"'kind' must be one of {KINDS}, got {record['kind']!r}")
     disagree = record["label_a"] != record["label_b"] or (
-        record["targets_b"] is not None and record["targets_a"] != record["targets_b"])
+        record["targets_b"] is not None and record["targets_a"] != record["targets_b"]
+    )
     if disagree and not record["adjudication"]:
         problems.append("the two annotators disagree but 'adjudication' gives no note")
     if record["date"] is not None:
         problems += _check_date(record["date"], today)
     if record["kind"] == "document":
-        problems += [f"a document needs '{f}'" for f in ("doc_id", "date", "source", "issuer", "title") if not record[f]]
+        problems += [
+            f"a document needs '{f}'"
+            for f in ("doc_id", "date", "source", "issuer", "title")
+            if not record[f]
+        ]
         if record["doc_id"] and not _SLUG.match(record["doc_id"]):
             problems.append(f"'doc_id' {record['doc_id']!r} is not a lowercase slug (a-z, 0-9, '-')")
     elif record["doc_id"] is not None:
@@ -93,10 +100,15 @@ def check_record(record: dict, today: dt.date | None = None) -> list[str]:
 def _check_targets(field: str, value) -> list[str]:
     if not isinstance(value, dict):
         return [f"'{field}' must be an object {{object: level}}, got {value!r}"]
-    problems = [f"'{field}' names unknown object {name!r} (known: {', '.join(OBJECTS)})" for name in value if name not in OBJECTS]
+    problems = [
+        f"'{field}' names unknown object {name!r} (known: {', '.join(OBJECTS)})"
+        for name in value
+        if name not in OBJECTS
+    ]
     return problems + [
         f"'{field}.{name}' must be an integer in -2..2, got {level!r}"
-        for name, level in value.items() if type(level) is not int or level not in LEVELS
+        for name, level in value.items()
+        if type(level) is not int or level not in LEVELS
     ]
 
 
@@ -107,7 +119,9 @@ def _check_label_in_targets(record: dict, label_field: str, targets_field: str) 
     if targets and label not in targets.values():
         return [f"'{label_field}' {label:+d} is none of the levels in '{targets_field}' {targets}"]
     if not targets and label != 0:
-        return [f"'{targets_field}' is empty (no object addressed), so '{label_field}' must be 0, got {label:+d}"]
+        return [
+            f"'{targets_field}' is empty (no object addressed), so '{label_field}' must be 0, got {label:+d}"
+        ]
     return []
 
 
@@ -149,7 +163,11 @@ def check_corpus(entries: list[Entry], splits: dict[str, str] | None) -> list[Pr
         record_id = entry.record["id"]
         if record_id in by_id:
             first = by_id[record_id]
-            problems.append(Problem(entry.path, entry.line, f"duplicate id {record_id!r} (first at {first.path}:{first.line})"))
+            problems.append(
+                Problem(
+                    entry.path, entry.line, f"duplicate id {record_id!r} (first at {first.path}:{first.line})"
+                )
+            )
         else:
             by_id[record_id] = entry
     problems += _check_pairs(entries)
@@ -170,7 +188,13 @@ def _check_pairs(entries: list[Entry]) -> list[Problem]:
         langs = [m.record["lang"] for m in members]
         head, rest = members[0], members[1:]
         if len(members) > 2 or len(set(langs)) != len(langs):
-            problems.append(Problem(head.path, head.line, f"pair {pair_id!r} must hold at most one zh and one en statement, has {langs}"))
+            problems.append(
+                Problem(
+                    head.path,
+                    head.line,
+                    f"pair {pair_id!r} must hold at most one zh and one en statement, has {langs}",
+                )
+            )
         for other in rest:
             problems += _differences(f"pair {pair_id!r}", other, head, PAIR_SHARED)
     return problems
@@ -182,20 +206,29 @@ def _check_documents(entries: list[Entry]) -> list[Problem]:
     for entry in entries:
         doc_id = entry.record["doc_id"]
         if doc_id:
-            problems += _differences(f"document {doc_id!r}", entry, first_of.setdefault(doc_id, entry), DOCUMENT_SHARED)
+            problems += _differences(
+                f"document {doc_id!r}", entry, first_of.setdefault(doc_id, entry), DOCUMENT_SHARED
+            )
     return problems
 
 
 def _differences(unit: str, entry: Entry, head: Entry, fields: tuple[str, ...]) -> list[Problem]:
     """A problem at `entry` for each of `fields` it does not share with `head`, the first of its `unit`."""
     return [
-        Problem(entry.path, entry.line,
-                f"{unit}: '{field}' is {entry.record[field]!r} here but {head.record[field]!r} at {head.path}:{head.line}")
-        for field in fields if entry.record[field] != head.record[field]
+        Problem(
+            entry.path,
+            entry.line,
+            f"{unit}: '{field}' is {entry.record[field]!r} here but {head.record[field]!r} at "
+            f"{head.path}:{head.line}",
+        )
+        for field in fields
+        if entry.record[field] != head.record[field]
     ]
 
 
-def _check_derived_splits(entries: list[Entry], splits: dict[str, str], splits_file: Path, read_ids: set) -> list[Problem]:
+def _check_derived_splits(
+    entries: list[Entry], splits: dict[str, str], splits_file: Path, read_ids: set
+) -> list[Problem]:
     """Each held-out split file exists and holds what its rule derives from the stratified split."""
     problems = []
     records = [e.record for e in entries]
@@ -209,11 +242,15 @@ def _check_derived_splits(entries: list[Entry], splits: dict[str, str], splits_f
         extra = sorted(set(stored) - read_ids)
         if wrong or extra:
             example = wrong[0] if wrong else extra[0]
-            problems.append(Problem(
-                path, None,
-                f"{len(wrong) + len(extra)} statement(s) not where the {scheme} rule puts them "
-                f"(e.g. {example!r}: {stored.get(example)} instead of {expected.get(example)}); run `stance corpus split`",
-            ))
+            problems.append(
+                Problem(
+                    path,
+                    None,
+                    f"{len(wrong) + len(extra)} statement(s) not where the {scheme} rule puts them "
+                    f"(e.g. {example!r}: {stored.get(example)} instead of {expected.get(example)}); run "
+                    "`stance corpus split`",
+                )
+            )
     return problems
 
 
@@ -223,7 +260,13 @@ def _check_duplicates(entries: list[Entry], splits: dict[str, str] | None) -> li
     for entry in entries:
         first = seen.setdefault(normalise(entry.record["text"]), entry)
         if first is not entry:
-            problems.append(Problem(entry.path, entry.line, f"duplicate text of {first.record['id']!r} ({first.path}:{first.line})"))
+            problems.append(
+                Problem(
+                    entry.path,
+                    entry.line,
+                    f"duplicate text of {first.record['id']!r} ({first.path}:{first.line})",
+                )
+            )
     if splits is None:
         return problems
     for lang in LANGS:
@@ -232,11 +275,14 @@ def _check_duplicates(entries: list[Entry], splits: dict[str, str] | None) -> li
             a, b = same_lang[i], same_lang[j]
             split_a, split_b = splits.get(a.record["id"]), splits.get(b.record["id"])
             if split_a and split_b and split_a != split_b:
-                problems.append(Problem(
-                    b.path, b.line,
-                    f"near-duplicate ({score:.0f}/100) of {a.record['id']!r} ({a.path}:{a.line}) "
-                    f"across splits: {split_b} vs {split_a}",
-                ))
+                problems.append(
+                    Problem(
+                        b.path,
+                        b.line,
+                        f"near-duplicate ({score:.0f}/100) of {a.record['id']!r} ({a.path}:{a.line}) "
+                        f"across splits: {split_b} vs {split_a}",
+                    )
+                )
     return problems
 
 
@@ -244,7 +290,13 @@ def _check_split_membership(entries: list[Entry], splits: dict[str, str]) -> lis
     problems = []
     for entry in entries:
         if entry.record["id"] not in splits:
-            problems.append(Problem(entry.path, entry.line, f"id {entry.record['id']!r} has no split; run `stance corpus split`"))
+            problems.append(
+                Problem(
+                    entry.path,
+                    entry.line,
+                    f"id {entry.record['id']!r} has no split; run `stance corpus split`",
+                )
+            )
     split_of_group: dict[str, tuple[str, Entry]] = {}
     for entry in entries:
         split = splits.get(entry.record["id"])
@@ -253,11 +305,14 @@ def _check_split_membership(entries: list[Entry], splits: dict[str, str]) -> lis
         key = group_key(entry.record)
         first_split, first = split_of_group.setdefault(key, (split, entry))
         if first_split != split:
-            problems.append(Problem(
-                entry.path, entry.line,
-                f"{entry.record['id']!r} is in {split} but {first.record['id']!r} of the same "
-                f"{'document' if key.startswith('doc:') else 'pair'} is in {first_split}",
-            ))
+            problems.append(
+                Problem(
+                    entry.path,
+                    entry.line,
+                    f"{entry.record['id']!r} is in {split} but {first.record['id']!r} of the same "
+                    f"{'document' if key.startswith('doc:') else 'pair'} is in {first_split}",
+                )
+            )
     return problems
 
 
@@ -279,7 +334,9 @@ def validate(data_dir: Path = DATA_DIR, splits_file: Path | None = SPLITS_FILE) 
                 for record_id in sorted(set(splits) - read_ids)
             ]
         else:
-            problems.append(Problem(Path(splits_file), None, "split file not found; run `stance corpus split`"))
+            problems.append(
+                Problem(Path(splits_file), None, "split file not found; run `stance corpus split`")
+            )
     problems += check_corpus(well_formed, splits)
     if splits is not None:
         problems += _check_derived_splits(well_formed, splits, Path(splits_file), read_ids)

@@ -22,9 +22,10 @@ from captum.attr import LayerIntegratedGradients
 from corpus.schema import LEVELS
 from inference.words import Word
 from training.baseline import TfidfBaseline
-from training.paths import cache_dir, model_fingerprint
 from training.ordinal import expected_level, scores, softmax
+from training.paths import cache_dir, model_fingerprint
 from training.transformer import TransformerClassifier
+
 
 @dataclass(frozen=True)
 class Window:
@@ -38,12 +39,23 @@ class Window:
 
 
 class TransformerBackend:
-    def __init__(self, classifier: TransformerClassifier, max_tokens: int = 512, overlap: int = 64,
-                 batch_size: int = 16, explain_steps: int = 16, precision: str = "fp32"):
+    def __init__(
+        self,
+        classifier: TransformerClassifier,
+        max_tokens: int = 512,
+        overlap: int = 64,
+        batch_size: int = 16,
+        explain_steps: int = 16,
+        precision: str = "fp32",
+    ):
         self.classifier, self.model, self.tokenizer = classifier, classifier.model, classifier.tokenizer
         # How windows are read: ONNX Runtime (default on CPU), torch fp32, or torch int8 (dynamic
         # quantisation of the linear layers); explanations always use the torch fp32 model.
-        readers = {"onnx": lambda: OnnxReader(self.model), "fp32": lambda: self.model, "int8": lambda: _quantised(self.model)}
+        readers = {
+            "onnx": lambda: OnnxReader(self.model),
+            "fp32": lambda: self.model,
+            "int8": lambda: _quantised(self.model),
+        }
         if precision not in readers:
             raise ValueError(f"precision must be one of {', '.join(readers)}, got {precision!r}")
         self.reader = readers[precision]()
@@ -65,8 +77,12 @@ class TransformerBackend:
         windows = []
         for start in range(0, max(len(ids) - overlap, 1), step):
             part = slice(start, start + width)
-            windows.append(Window(head + ids[part] + [self.tokenizer.sep_token_id],
-                                  [None] * len(head) + [tuple(o) for o in offsets[part]] + [None]))
+            windows.append(
+                Window(
+                    head + ids[part] + [self.tokenizer.sep_token_id],
+                    [None] * len(head) + [tuple(o) for o in offsets[part]] + [None],
+                )
+            )
         return windows
 
     @torch.inference_mode()
@@ -75,7 +91,7 @@ class TransformerBackend:
         order = np.argsort([len(w) for w in windows], kind="stable")
         out = np.zeros((len(windows), 5), dtype=np.float64)
         for start in range(0, len(windows), self.batch_size):
-            chunk = order[start:start + self.batch_size]
+            chunk = order[start : start + self.batch_size]
             batch = self.tokenizer.pad({"input_ids": [windows[i].ids for i in chunk]}, return_tensors="pt")
             logits = self.reader(**{k: v.to(self.model.device) for k, v in batch.items()}).logits
             out[chunk] = softmax(logits.float().cpu().numpy(), self.classifier.temperature)
@@ -85,7 +101,7 @@ class TransformerBackend:
         """Each word's share of the score (integrated gradients), averaged over the windows that hold it."""
         word_of_char = np.full(len(text), -1)
         for index, word in enumerate(words):
-            word_of_char[word.start:word.end] = index
+            word_of_char[word.start : word.end] = index
         totals, seen = np.zeros(len(words)), np.zeros(len(words))
         for window in windows:
             attribution = self._token_attributions(window)
@@ -93,7 +109,7 @@ class TransformerBackend:
             for value, span in zip(attribution, window.spans):
                 if span is None or span[0] == span[1]:
                     continue
-                hits = {w for w in word_of_char[span[0]:span[1]].tolist() if w >= 0}
+                hits = {w for w in word_of_char[span[0] : span[1]].tolist() if w >= 0}
                 for w in hits:
                     totals[w] += value / len(hits)
                 in_window |= hits
@@ -110,11 +126,14 @@ class TransformerBackend:
             return expected_level(logits, temperature) / max(LEVELS)
 
         ids = torch.tensor([window.ids], device=device)
-        reference = torch.tensor([[i if s is None else self.tokenizer.pad_token_id for i, s in zip(window.ids, window.spans)]],
-                                 device=device)
+        reference = torch.tensor(
+            [[i if s is None else self.tokenizer.pad_token_id for i, s in zip(window.ids, window.spans)]],
+            device=device,
+        )
         model.eval()
         attribution = LayerIntegratedGradients(score, model.get_input_embeddings()).attribute(
-            ids, baselines=reference, n_steps=self.explain_steps, internal_batch_size=self.explain_steps)
+            ids, baselines=reference, n_steps=self.explain_steps, internal_batch_size=self.explain_steps
+        )
         return attribution.sum(dim=-1)[0].detach().cpu().numpy()
 
 
@@ -132,7 +151,10 @@ class OnnxReader:
         self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
     def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> SimpleNamespace:
-        feed = {"input_ids": input_ids.numpy().astype(np.int64), "attention_mask": attention_mask.numpy().astype(np.int64)}
+        feed = {
+            "input_ids": input_ids.numpy().astype(np.int64),
+            "attention_mask": attention_mask.numpy().astype(np.int64),
+        }
         return SimpleNamespace(logits=torch.from_numpy(self.session.run(["logits"], feed)[0]))
 
 
@@ -141,11 +163,23 @@ def _export(model: torch.nn.Module, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     example = torch.ones(1, 16, dtype=torch.long)
-    axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"}, "logits": {0: "batch"}}
+    axes = {
+        "input_ids": {0: "batch", 1: "tokens"},
+        "attention_mask": {0: "batch", 1: "tokens"},
+        "logits": {0: "batch"},
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(model.eval(), (example, example), str(tmp), input_names=["input_ids", "attention_mask"],
-                          output_names=["logits"], dynamic_axes=axes, opset_version=17, dynamo=False)
+        torch.onnx.export(
+            model.eval(),
+            (example, example),
+            str(tmp),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["logits"],
+            dynamic_axes=axes,
+            opset_version=17,
+            dynamo=False,
+        )
     os.replace(tmp, path)
 
 
@@ -153,7 +187,8 @@ def _quantised(model: torch.nn.Module) -> torch.nn.Module:
     if model.device.type != "cpu":
         raise ValueError("int8 dynamic quantisation runs on the CPU; use precision='fp32' on a GPU")
     return torch.ao.quantization.quantize_dynamic(
-        copy.deepcopy(model).eval(), {torch.nn.Linear: torch.ao.quantization.per_channel_dynamic_qconfig})
+        copy.deepcopy(model).eval(), {torch.nn.Linear: torch.ao.quantization.per_channel_dynamic_qconfig}
+    )
 
 
 class BaselineBackend:
@@ -168,6 +203,6 @@ class BaselineBackend:
 
     def word_weights(self, text: str, words: list[Word], windows: list[str]) -> np.ndarray:
         """How much the score drops when each word is left out."""
-        variants = [text[:w.start] + " " + text[w.end:] for w in words]
+        variants = [text[: w.start] + " " + text[w.end :] for w in words]
         full, *without = scores(self.classifier.predict_proba([text] + variants))
         return full - np.asarray(without)

@@ -21,8 +21,10 @@ class Summary:
     failed: int
 
     def __str__(self) -> str:
-        return (f"{self.rows} rows: {self.scored} scored now, {self.reused} kept from the earlier output, "
-                f"{self.failed} failed")
+        return (
+            f"{self.rows} rows: {self.scored} scored now, {self.reused} kept from the earlier output, "
+            f"{self.failed} failed"
+        )
 
 
 def partial_path(out: Path) -> Path:
@@ -34,14 +36,23 @@ def _key(record: dict) -> tuple[str, int]:
     return record["source_file"], int(record["source_row"])
 
 
-def score_files(inputs: list[str], out: Path, model: str | Path | None = None, text_field: str = "text",
-                batch_size: int = 16, explain: bool = False, engine: str = "local") -> Summary:
+def score_files(
+    inputs: list[str],
+    out: Path,
+    model: str | Path | None = None,
+    text_field: str = "text",
+    batch_size: int = 16,
+    explain: bool = False,
+    engine: str = "local",
+) -> Summary:
     """Score every row of `inputs` into `out`, reusing rows an interrupted or earlier run finished."""
     out = Path(out)
     if out.suffix.lower() not in FORMATS:
         raise ValueError(f"{out}: output must end in {', '.join(FORMATS)}")
     partial = partial_path(out)
-    earlier = (read_records(out) if out.exists() else []) + (read_records(partial) if partial.exists() else [])
+    earlier = (read_records(out) if out.exists() else []) + (
+        read_records(partial) if partial.exists() else []
+    )
     done = {_key(r): r for r in earlier if r.get("error") is None}
     rows = list(read_rows(inputs, text_field))
     reused = sum(r.key in done for r in rows)
@@ -54,21 +65,31 @@ def score_files(inputs: list[str], out: Path, model: str | Path | None = None, t
     records += [r for key, r in done.items() if key not in seen]  # earlier rows of other inputs stay
     write_records(out, records)
     partial.unlink(missing_ok=True)
-    return Summary(rows=len(rows), scored=len(todo), reused=reused,
-                   failed=sum(r.get("error") is not None for r in records[:len(rows)]))
+    return Summary(
+        rows=len(rows),
+        scored=len(todo),
+        reused=reused,
+        failed=sum(r.get("error") is not None for r in records[: len(rows)]),
+    )
 
 
 def _score(todo: list[Row], model, batch_size: int, explain: bool, engine: str, partial: Path) -> dict:
     """Score `todo`, appending each finished batch to `partial` so that an interruption loses little."""
     if engine == "ray":
         from inference.ray_engine import score_rows
+
         batches = score_rows(todo, model, batch_size, explain)
     else:
         scorer = Scorer(model, batch_size=batch_size)
-        batches = ((chunk, scorer.score([r.text for r in chunk], explain))
-                   for chunk in (todo[i:i + batch_size] for i in range(0, len(todo), batch_size)))
+        batches = (
+            (chunk, scorer.score([r.text for r in chunk], explain))
+            for chunk in (todo[i : i + batch_size] for i in range(0, len(todo), batch_size))
+        )
     finished = {}
-    with open(partial, "a", encoding="utf-8") as sink, tqdm(total=len(todo), desc="scoring", unit="doc") as bar:
+    with (
+        open(partial, "a", encoding="utf-8") as sink,
+        tqdm(total=len(todo), desc="scoring", unit="doc") as bar,
+    ):
         for chunk, results in batches:
             for row, result in zip(chunk, results):
                 if result.error:

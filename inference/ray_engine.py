@@ -24,17 +24,24 @@ class _ScoreBatch:
 
     def __call__(self, batch: dict) -> dict:
         results = self.scorer.score(list(batch["text"]), self.explain)
-        return {"index": batch["index"], "result": [json.dumps(r.to_dict(), ensure_ascii=False) for r in results]}
+        return {
+            "index": batch["index"],
+            "result": [json.dumps(r.to_dict(), ensure_ascii=False) for r in results],
+        }
 
 
-def score_rows(rows: list[Row], model: str | Path | None, batch_size: int, explain: bool,
-               actors: int = 1) -> Iterator[tuple[list[Row], list[Scored]]]:
+def score_rows(
+    rows: list[Row], model: str | Path | None, batch_size: int, explain: bool, actors: int = 1
+) -> Iterator[tuple[list[Row], list[Scored]]]:
     """(rows, results) batch by batch, as Ray finishes them."""
     ray.init(ignore_reinit_error=True, log_to_driver=False)
     dataset = ray.data.from_items([{"index": i, "text": row.text} for i, row in enumerate(rows)])
     scored = dataset.map_batches(
-        _ScoreBatch, fn_constructor_args=(str(model) if model else None, batch_size, explain),
-        batch_size=batch_size, concurrency=actors, batch_format="numpy",
+        _ScoreBatch,
+        fn_constructor_args=(str(model) if model else None, batch_size, explain),
+        batch_size=batch_size,
+        concurrency=actors,
+        batch_format="numpy",
     )
     for batch in scored.iter_batches(batch_size=batch_size, batch_format="numpy"):
         yield ([rows[int(i)] for i in batch["index"]], [Scored(**json.loads(r)) for r in batch["result"]])

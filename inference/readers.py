@@ -44,7 +44,10 @@ def expand(inputs: list[str]) -> list[str]:
         elif not path.exists():
             raise FileNotFoundError(f"{name}: no such file or folder")
         elif path.suffix.lower() not in SUFFIXES:
-            raise ValueError(f"{name}: cannot read {path.suffix or 'files without a suffix'}; supported: {', '.join(SUFFIXES)} or -")
+            raise ValueError(
+                f"{name}: cannot read {path.suffix or 'files without a suffix'}; supported: "
+                f"{', '.join(SUFFIXES)} or -"
+            )
         else:
             paths.append(name)
     return paths
@@ -69,17 +72,24 @@ def _decode(raw: bytes, name: str, first_line: int = 1) -> tuple[str | None, str
     try:
         return raw.decode("utf-8-sig"), None
     except UnicodeDecodeError as err:
-        line = first_line + raw[:err.start].count(b"\n")
-        return None, f"{name}:{line}: not UTF-8 (byte {raw[err.start:err.start + 1]!r} at offset {err.start}); save the file as UTF-8"
+        line = first_line + raw[: err.start].count(b"\n")
+        return (
+            None,
+            f"{name}:{line}: not UTF-8 (byte {raw[err.start : err.start + 1]!r} at offset {err.start}); "
+            "save the file as UTF-8",
+        )
 
 
 def _record_row(name: str, number: int, record, text_field: str) -> Row:
     if not isinstance(record, dict):
-        return Row(name, number, error=f"{name}:{number}: expected a JSON object, got {type(record).__name__}")
+        return Row(
+            name, number, error=f"{name}:{number}: expected a JSON object, got {type(record).__name__}"
+        )
     row = Row(name, number, fields=record)
     text = record.get(text_field)
     if text_field not in record:
-        row.error = f"{name}:{number}: no '{text_field}' field (fields: {', '.join(record) or 'none'}); use --text-field"
+        fields = ", ".join(record) or "none"
+        row.error = f"{name}:{number}: no '{text_field}' field (fields: {fields}); use --text-field"
     elif not isinstance(text, str):
         row.error = f"{name}:{number}: '{text_field}' is {type(text).__name__}, not text"
     else:

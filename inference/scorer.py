@@ -65,8 +65,13 @@ class Scorer:
         self.kind = classifier.kind
         if isinstance(classifier, TransformerClassifier):
             precision = self.precision or ("fp32" if classifier.model.device.type == "cuda" else "onnx")
-            self.backend = TransformerBackend(classifier, self.max_tokens, batch_size=self.batch_size,
-                                              explain_steps=self.explain_steps, precision=precision)
+            self.backend = TransformerBackend(
+                classifier,
+                self.max_tokens,
+                batch_size=self.batch_size,
+                explain_steps=self.explain_steps,
+                precision=precision,
+            )
         else:
             self.backend = BaselineBackend(classifier)
 
@@ -81,12 +86,17 @@ class Scorer:
         for i in todo:
             count = len(windows[i])
             weights = np.array([len(w) for w in windows[i]], dtype=float)  # tokens (or characters)
-            doc = np.average(probs[position:position + count], axis=0, weights=weights)
+            doc = np.average(probs[position : position + count], axis=0, weights=weights)
             position += count
             level = int(np.argmax(doc)) - 2
-            results[i] = Scored(label=NAMES[level + 2], level=level, score=float(scores(doc[None])[0]),
-                                probs={n: round(float(p), 6) for n, p in zip(NAMES, doc)},
-                                lang=detect_language(texts[i]), chunks=count)
+            results[i] = Scored(
+                label=NAMES[level + 2],
+                level=level,
+                score=float(scores(doc[None])[0]),
+                probs={n: round(float(p), 6) for n, p in zip(NAMES, doc)},
+                lang=detect_language(texts[i]),
+                chunks=count,
+            )
             if explain:
                 results[i].evidence = self._evidence(texts[i], windows[i])
         return results
@@ -96,8 +106,10 @@ class Scorer:
         weights = self.backend.word_weights(text, found, windows) if found else np.zeros(0)
         ranked = [Evidence(w.text, w.start, w.end, float(f"{v:.4g}")) for w, v in zip(found, weights)]
         return {
-            "toward_ban": sorted((e for e in ranked if e.weight < 0), key=lambda e: e.weight)[:self.top_k],
-            "toward_embrace": sorted((e for e in ranked if e.weight > 0), key=lambda e: -e.weight)[:self.top_k],
+            "toward_ban": sorted((e for e in ranked if e.weight < 0), key=lambda e: e.weight)[: self.top_k],
+            "toward_embrace": sorted((e for e in ranked if e.weight > 0), key=lambda e: -e.weight)[
+                : self.top_k
+            ],
         }
 
 

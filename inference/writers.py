@@ -64,8 +64,10 @@ def write_records(path: Path, records: list[dict]) -> None:
             writer.writerows(rows)
     elif suffix == ".parquet":
         frame = pd.DataFrame([flat(r) for r in records])
-        for column in frame.columns[frame.dtypes == object]:  # mixed-type input columns become text
-            frame[column] = frame[column].map(lambda v: v if v is None or isinstance(v, str) else json.dumps(v))
+        for column in frame.select_dtypes(include="object").columns:  # mixed-type input columns become text
+            frame[column] = frame[column].map(
+                lambda v: v if v is None or isinstance(v, str) else json.dumps(v)
+            )
         frame.to_parquet(tmp, index=False)
     else:
         raise ValueError(f"{path}: output must end in {', '.join(FORMATS)}")

@@ -8,6 +8,9 @@ if ! command -v chromium >/dev/null 2>&1 || ! fc-list :lang=zh 2>/dev/null | gre
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
 fi
+# Style first: formatting and lint (settings in pyproject.toml).
+.venv/bin/ruff format --check .
+.venv/bin/ruff check .
 status=0
 .venv/bin/python -m pytest "$@" || status=$?
 if [ "$status" -eq 5 ]; then

@@ -32,8 +32,10 @@ def highlighted(text: str, result: Scored) -> str:
     for start, end, css, weight in sorted(marks):
         if start < position:
             continue
-        out += [html.escape(text[position:start]),
-                f'<mark class="{css}" title="{weight:+.3f}">{html.escape(text[start:end])}</mark>']
+        out += [
+            html.escape(text[position:start]),
+            f'<mark class="{css}" title="{weight:+.3f}">{html.escape(text[start:end])}</mark>',
+        ]
         position = end
     out.append(html.escape(text[position:]))
     return "".join(out)
@@ -45,10 +47,15 @@ def card(text: str, result: Scored) -> str:
     probs = " · ".join(f"{name} {p:.2f}" for name, p in result.probs.items())
     body = highlighted(text, result) if result.evidence else html.escape(text)
     left = (result.score + 1) / 2 * 100
-    return (f'<div class="st-card"><div class="st-head"><span class="st-label st-{result.label}">{result.label}</span>'
-            f'<span class="st-score">score {result.score:+.2f}</span><span>({result.lang}, {result.chunks} window(s))</span></div>'
-            f'<div class="st-gauge" title="-1 ban … +1 embrace"><div class="st-needle" style="left:calc({left:.1f}% - 2px)"></div></div>'
-            f'<div class="st-probs">{probs}</div><div class="st-text">{body}</div></div>')
+    return (
+        '<div class="st-card"><div class="st-head"><span class="st-label '
+        f'st-{result.label}">{result.label}</span>'
+        f'<span class="st-score">score {result.score:+.2f}</span><span>({result.lang}, {result.chunks} '
+        "window(s))</span></div>"
+        '<div class="st-gauge" title="-1 ban … +1 embrace"><div class="st-needle" '
+        f'style="left:calc({left:.1f}% - 2px)"></div></div>'
+        f'<div class="st-probs">{probs}</div><div class="st-text">{body}</div></div>'
+    )
 
 
 def cards(texts: list[str], results: list[Scored]) -> str:

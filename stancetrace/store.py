@@ -42,11 +42,15 @@ class TimelineStore:
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path)
 
-    def add(self, date: str, jurisdiction: str, issuer: str | None, text: str, label: str, score: float) -> int:
+    def add(
+        self, date: str, jurisdiction: str, issuer: str | None, text: str, label: str, score: float
+    ) -> int:
         with self._connect() as db:
             cursor = db.execute(
-                "INSERT INTO statements (date, jurisdiction, issuer, text, label, score) VALUES (?, ?, ?, ?, ?, ?)",
-                (date, jurisdiction, issuer or None, text, label, float(score)))
+                "INSERT INTO statements (date, jurisdiction, issuer, text, label, score) VALUES (?, ?, "
+                "?, ?, ?, ?)",
+                (date, jurisdiction, issuer or None, text, label, float(score)),
+            )
             return int(cursor.lastrowid)
 
     def delete(self, statement_id: int) -> bool:

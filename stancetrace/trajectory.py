@@ -27,20 +27,33 @@ COLOURS = {"CN-SH": "#c0392b", "CN": "#e67e22", "HK": "#8e44ad", "US": "#2471a3"
 
 
 def corpus_points(scorer, model_dir: Path) -> pd.DataFrame:
-    """One point per dated corpus document statement (zh and en renderings of a pair averaged), cached per model."""
+    """One point per dated corpus document statement (zh and en renderings of a pair averaged), cached
+    per model."""
     cache = cache_dir() / "scores" / f"corpus-{model_fingerprint(model_dir)}.json"
     if cache.exists():
         return pd.DataFrame(json.loads(cache.read_text(encoding="utf-8")))
     corpus = load_all().filter(lambda r: r["kind"] == "document" and r["date"] is not None)
     results = scorer.score(corpus["text"])
-    frame = pd.DataFrame({  # one statement: a zh/en pair, or a statement written in one language only
-        "pair_id": [p or i for p, i in zip(corpus["pair_id"], corpus["id"])], "lang": corpus["lang"], "date": corpus["date"],
-        "jurisdiction": corpus["jurisdiction"], "issuer": corpus["issuer"], "title": corpus["title"],
-        "text": corpus["text"], "score": [r.score for r in results],
-    })
+    frame = pd.DataFrame(
+        {  # one statement: a zh/en pair, or a statement written in one language only
+            "pair_id": [p or i for p, i in zip(corpus["pair_id"], corpus["id"])],
+            "lang": corpus["lang"],
+            "date": corpus["date"],
+            "jurisdiction": corpus["jurisdiction"],
+            "issuer": corpus["issuer"],
+            "title": corpus["title"],
+            "text": corpus["text"],
+            "score": [r.score for r in results],
+        }
+    )
     english = frame[frame["lang"] == "en"].set_index("pair_id")
-    points = frame.groupby("pair_id").agg(date=("date", "first"), jurisdiction=("jurisdiction", "first"),
-                                          issuer=("issuer", "first"), title=("title", "first"), score=("score", "mean"))
+    points = frame.groupby("pair_id").agg(
+        date=("date", "first"),
+        jurisdiction=("jurisdiction", "first"),
+        issuer=("issuer", "first"),
+        title=("title", "first"),
+        score=("score", "mean"),
+    )
     points["text"] = english["text"].reindex(points.index).fillna(frame.groupby("pair_id")["text"].first())
     points = points.reset_index(drop=True).assign(source="corpus")
     cache.parent.mkdir(parents=True, exist_ok=True)
@@ -49,7 +62,9 @@ def corpus_points(scorer, model_dir: Path) -> pd.DataFrame:
 
 
 def stored_points(statements: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(statements, columns=["id", "date", "jurisdiction", "issuer", "text", "label", "score"])
+    frame = pd.DataFrame(
+        statements, columns=["id", "date", "jurisdiction", "issuer", "text", "label", "score"]
+    )
     return frame.assign(title="(added by you)", source="stored").drop(columns=["label"])
 
 
@@ -60,7 +75,8 @@ def table(corpus: pd.DataFrame, stored: pd.DataFrame, jurisdictions: list[str]) 
     frame["date"] = pd.to_datetime(frame["date"], format="ISO8601")
     frame = frame.sort_values(["jurisdiction", "date"], kind="stable").reset_index(drop=True)
     frame["trend"] = frame.groupby("jurisdiction")["score"].transform(
-        lambda s: s.rolling(TREND_WINDOW, center=True, min_periods=1).mean())
+        lambda s: s.rolling(TREND_WINDOW, center=True, min_periods=1).mean()
+    )
     frame["score"] = frame["score"].round(3)
     frame["trend"] = frame["trend"].round(3)
     return frame[["date", "jurisdiction", "issuer", "title", "score", "trend", "source", "text"]]
@@ -70,9 +86,15 @@ def change_points(scores: np.ndarray) -> list[int]:
     """Indices where a new segment starts (PELT, least squares, the penalty above)."""
     if len(scores) < 2 * MIN_SEGMENT:
         return []
-    noise = np.median(np.abs(np.diff(scores))) / (0.6745 * np.sqrt(2))  # robust sigma from neighbour differences
+    noise = np.median(np.abs(np.diff(scores))) / (
+        0.6745 * np.sqrt(2)
+    )  # robust sigma from neighbour differences
     penalty = 4 * max(noise**2, 1e-3) * np.log(len(scores))
-    ends = ruptures.Pelt(model="l2", min_size=MIN_SEGMENT, jump=1).fit(np.asarray(scores, dtype=float)).predict(pen=penalty)
+    ends = (
+        ruptures.Pelt(model="l2", min_size=MIN_SEGMENT, jump=1)
+        .fit(np.asarray(scores, dtype=float))
+        .predict(pen=penalty)
+    )
     return ends[:-1]
 
 
@@ -82,24 +104,54 @@ def figure(points: pd.DataFrame) -> go.Figure:
     for jurisdiction, part in points.groupby("jurisdiction", sort=False):
         colour = COLOURS.get(jurisdiction, "#555555")
         name = JURISDICTIONS.get(jurisdiction, jurisdiction)
-        hover = part["date"].dt.strftime("%Y-%m-%d") + "<br>" + part["issuer"].fillna("") + "<br>" \
-            + part["text"].str.slice(0, 60) + "…<br>score " + part["score"].map("{:+.2f}".format)
+        hover = (
+            part["date"].dt.strftime("%Y-%m-%d")
+            + "<br>"
+            + part["issuer"].fillna("")
+            + "<br>"
+            + part["text"].str.slice(0, 60)
+            + "…<br>score "
+            + part["score"].map("{:+.2f}".format)
+        )
         for source, symbol in (("corpus", "circle"), ("stored", "star")):
             mask = part["source"] == source
             if mask.any():
-                fig.add_trace(go.Scatter(x=part["date"][mask], y=part["score"][mask], mode="markers",
-                                         name=f"{name}{'' if source == 'corpus' else ' (added)'}",
-                                         marker={"color": colour, "symbol": symbol, "size": 9 if source == "corpus" else 14},
-                                         hovertext=hover[mask], hoverinfo="text"))
-        fig.add_trace(go.Scatter(x=part["date"], y=part["trend"], mode="lines", name=f"{name} trend",
-                                 line={"color": colour, "width": 2}, hoverinfo="skip"))
+                fig.add_trace(
+                    go.Scatter(
+                        x=part["date"][mask],
+                        y=part["score"][mask],
+                        mode="markers",
+                        name=f"{name}{'' if source == 'corpus' else ' (added)'}",
+                        marker={"color": colour, "symbol": symbol, "size": 9 if source == "corpus" else 14},
+                        hovertext=hover[mask],
+                        hoverinfo="text",
+                    )
+                )
+        fig.add_trace(
+            go.Scatter(
+                x=part["date"],
+                y=part["trend"],
+                mode="lines",
+                name=f"{name} trend",
+                line={"color": colour, "width": 2},
+                hoverinfo="skip",
+            )
+        )
         for index in change_points(part["score"].to_numpy()):
             when = part["date"].iloc[index]
-            fig.add_vline(x=when.timestamp() * 1000, line={"color": colour, "dash": "dash"},
-                          annotation_text=f"{jurisdiction} shift {when:%Y-%m}", annotation_position="top left")
-    fig.update_layout(yaxis={"range": [-1.1, 1.1], "title": "stance score (ban -1 … +1 embrace)"},
-                      xaxis={"title": "date"}, height=520, margin={"l": 60, "r": 20, "t": 40, "b": 40},
-                      legend={"orientation": "h", "y": -0.15})
+            fig.add_vline(
+                x=when.timestamp() * 1000,
+                line={"color": colour, "dash": "dash"},
+                annotation_text=f"{jurisdiction} shift {when:%Y-%m}",
+                annotation_position="top left",
+            )
+    fig.update_layout(
+        yaxis={"range": [-1.1, 1.1], "title": "stance score (ban -1 … +1 embrace)"},
+        xaxis={"title": "date"},
+        height=520,
+        margin={"l": 60, "r": 20, "t": 40, "b": 40},
+        legend={"orientation": "h", "y": -0.15},
+    )
     return fig
 
 
@@ -114,7 +166,13 @@ def png(points: pd.DataFrame, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(11, 5.5), dpi=110)
     for jurisdiction, part in points.groupby("jurisdiction", sort=False):
         colour = COLOURS.get(jurisdiction, "#555555")
-        ax.scatter(part["date"], part["score"], color=colour, s=18, label=JURISDICTIONS.get(jurisdiction, jurisdiction))
+        ax.scatter(
+            part["date"],
+            part["score"],
+            color=colour,
+            s=18,
+            label=JURISDICTIONS.get(jurisdiction, jurisdiction),
+        )
         ax.plot(part["date"], part["trend"], color=colour, linewidth=1.8)
         for index in change_points(part["score"].to_numpy()):
             ax.axvline(part["date"].iloc[index], color=colour, linestyle="--", linewidth=1)

@@ -21,8 +21,15 @@ from stancetrace.store import TimelineStore
 from stancetrace.trajectory import change_points
 
 STATEMENT = "上海市国资委召开专题学习会，强调加强对稳定币等数字货币的研究探索，严禁炒作虚拟货币。"
-BROWSER_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+BROWSER_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def test_store_persists_and_deletes(tmp_path):
@@ -90,7 +97,9 @@ def test_a_cjk_font_is_installed():
     assert "CJK" in listed, "install fonts-noto-cjk, or Chinese renders as empty boxes"
 
 
-@pytest.mark.skipif(not shutil.which("chromium"), reason="Debian chromium is not installed (scripts/test.sh installs it)")
+@pytest.mark.skipif(
+    not shutil.which("chromium"), reason="Debian chromium is not installed (scripts/test.sh installs it)"
+)
 def test_in_a_real_browser(running_app, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
@@ -104,7 +113,13 @@ def test_in_a_real_browser(running_app, tmp_path):
         page.locator("#statement textarea").fill(STATEMENT)
         page.locator("#score-button").click()
         expect(page.locator("#result .st-label")).to_be_visible(timeout=60_000)
-        assert page.locator("#result .st-label").inner_text() in {"ban", "restrict", "neutral", "explore", "embrace"}
+        assert page.locator("#result .st-label").inner_text() in {
+            "ban",
+            "restrict",
+            "neutral",
+            "explore",
+            "embrace",
+        }
         assert page.locator("#result mark.ev-ban, #result mark.ev-embrace").count() > 0
         page.locator("#date textarea, #date input").first.fill("2025-07-10")
         page.locator("#add-button").click()
@@ -112,7 +127,9 @@ def test_in_a_real_browser(running_app, tmp_path):
         page.screenshot(path=str(shots / "score-tab.png"), full_page=True)
         page.get_by_role("tab", name="Trajectory").click()
         expect(page.locator("#plot .js-plotly-plot")).to_be_visible(timeout=60_000)
-        expect(page.locator("#plot")).to_contain_text("(added)", timeout=30_000)  # the legend names the stored point
+        expect(page.locator("#plot")).to_contain_text(
+            "(added)", timeout=30_000
+        )  # the legend names the stored point
         page.wait_for_timeout(1000)
         page.screenshot(path=str(shots / "trajectory-tab.png"), full_page=True)
         browser.close()

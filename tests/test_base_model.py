@@ -24,7 +24,10 @@ def test_checksum_guards_the_package_files():
 
 
 def test_conversion_matches_the_packages_own_encoder(base_model_dir):
-    tokenizer, model = AutoTokenizer.from_pretrained(base_model_dir), AutoModel.from_pretrained(base_model_dir).eval()
+    tokenizer, model = (
+        AutoTokenizer.from_pretrained(base_model_dir),
+        AutoModel.from_pretrained(base_model_dir).eval(),
+    )
     for text, reference in REFERENCE["embeddings"].items():
         inputs = tokenizer(base_model.INPUT_PREFIX + text, return_tensors="pt")
         with torch.no_grad():
@@ -34,8 +37,13 @@ def test_conversion_matches_the_packages_own_encoder(base_model_dir):
 
 
 def test_trimmed_vocabulary_tokenizes_chinese_and_english_exactly(base_model_dir):
-    full = PreTrainedTokenizerFast(tokenizer_file=str(base_model.package_file(
-        base_model.TOKENIZER_PACKAGE, base_model.TOKENIZER_FILE, base_model.TOKENIZER_SHA256)))
+    full = PreTrainedTokenizerFast(
+        tokenizer_file=str(
+            base_model.package_file(
+                base_model.TOKENIZER_PACKAGE, base_model.TOKENIZER_FILE, base_model.TOKENIZER_SHA256
+            )
+        )
+    )
     trimmed = AutoTokenizer.from_pretrained(base_model_dir)
     assert len(trimmed) < 0.55 * len(full)
     for text in SAMPLES:

@@ -16,10 +16,17 @@ def synthetic_records(n_pairs: int) -> list[dict]:
     for k in range(n_pairs):
         label, zh, en = PAIRS[k % len(PAIRS)]
         for lang, text in (("zh", zh), ("en", en)):
-            records.append({
-                "id": f"syn-{k:03d}-{lang}", "pair_id": f"syn-{k:03d}", "lang": lang, "kind": "synthetic",
-                "label": label, "source": None, "text": f"{text} ({k}号样本，第{k * 7}条，主题{k * 13})",
-            })
+            records.append(
+                {
+                    "id": f"syn-{k:03d}-{lang}",
+                    "pair_id": f"syn-{k:03d}",
+                    "lang": lang,
+                    "kind": "synthetic",
+                    "label": label,
+                    "source": None,
+                    "text": f"{text} ({k}号样本，第{k * 7}条，主题{k * 13})",
+                }
+            )
     return records
 
 
@@ -29,8 +36,13 @@ def test_assignment_is_repeatable_and_keeps_pairs_together():
     assert first == second
     for k in range(120):
         assert first[f"syn-{k:03d}-zh"] == first[f"syn-{k:03d}-en"]
-    shares = {name: sum(1 for s in first.values() if s == name) / len(first) for name in ("train", "validation", "test")}
-    assert 0.55 < shares["train"] < 0.75 and 0.1 < shares["validation"] <= 0.2 and 0.15 < shares["test"] < 0.25, shares
+    shares = {
+        name: sum(1 for s in first.values() if s == name) / len(first)
+        for name in ("train", "validation", "test")
+    }
+    assert (
+        0.55 < shares["train"] < 0.75 and 0.1 < shares["validation"] <= 0.2 and 0.15 < shares["test"] < 0.25
+    ), shares
 
 
 def test_new_records_keep_existing_assignment():
@@ -70,8 +82,15 @@ def test_split_cli_keeps_assignments_and_derives_the_held_out_splits(small_corpu
 
     data, splits, records = small_corpus
     before = load_splits(splits)
-    news = make_record(1, "en", id="news-en", pair_id=None, doc_id="cn-sh-2025-doc1", register="news",
-                       text="Shanghai's regulators have told the public to beware of fund-raising dressed up as crypto.")
+    news = make_record(
+        1,
+        "en",
+        id="news-en",
+        pair_id=None,
+        doc_id="cn-sh-2025-doc1",
+        register="news",
+        text="Shanghai's regulators have told the public to beware of fund-raising dressed up as crypto.",
+    )
     write_jsonl(data / "more.jsonl", [news])
     assert main(["corpus", "split", "--data-dir", str(data), "--splits", str(splits)]) == 0
     stored = load_all_splits(splits)
@@ -93,7 +112,12 @@ def test_object_agreement():
 
 def test_sentence_count_and_script():
     assert sentence_count("为防范风险，现通知如下。一、严禁炒作！二、加强监测。") == 3
-    assert sentence_count("The U.S. Securities and Exchange Commission acted on Friday. It said so. More follows.") == 3
+    assert (
+        sentence_count(
+            "The U.S. Securities and Exchange Commission acted on Friday. It said so. More follows."
+        )
+        == 3
+    )
     assert detect_script("金管會表示，虛擬資產服務提供者須完成洗錢防制登記。") == "hant"
     assert detect_script("金融监管总局表示，虚拟资产服务提供者须完成登记。") == "hans"
     assert detect_script("The regulator acted.") == "latin"

@@ -42,7 +42,10 @@ def test_broken_json_names_file_and_line(small_corpus):
 
 def test_wrong_encoding_names_line(small_corpus):
     data, splits, records = small_corpus
-    extra = json.dumps(make_record(0, "zh", id="extra-zh", pair_id=None, text="严禁任何机构为虚拟货币交易提供清算服务。"), ensure_ascii=False)
+    extra = json.dumps(
+        make_record(0, "zh", id="extra-zh", pair_id=None, text="严禁任何机构为虚拟货币交易提供清算服务。"),
+        ensure_ascii=False,
+    )
     with open(data / "shanghai.jsonl", "ab") as f:
         f.write(extra.encode("gb18030") + b"\n")
     problems = messages(validate(data, splits))
@@ -73,7 +76,10 @@ def test_blank_line_is_reported(small_corpus):
         ({"kind": "rumour"}, "'kind' must be one of"),
         ({"text": "   "}, "'text' must be a non-empty string"),
         ({"id": "Has Spaces"}, "is not a lowercase slug"),
-        ({"text": "Stablecoins are now licensed in the city and issuers may apply."}, "'lang' is zh but the text is mostly not Chinese"),
+        (
+            {"text": "Stablecoins are now licensed in the city and issuers may apply."},
+            "'lang' is zh but the text is mostly not Chinese",
+        ),
         ({"label_a": 1}, "the two annotators disagree but 'adjudication' gives no note"),
         ({"colour": "red"}, "unknown field 'colour'"),
         ({"register": "tweet"}, "'register' must be one of"),
@@ -84,9 +90,15 @@ def test_blank_line_is_reported(small_corpus):
         ({"targets": ["crypto"]}, "'targets' must be an object {object: level}"),
         ({"targets": {"crypto": -1, "cbdc": 1}}, "'label' -2 is none of the levels in 'targets'"),
         ({"targets_a": {}}, "'targets_a' is empty (no object addressed), so 'label_a' must be 0, got -2"),
-        ({"targets_a": {"crypto": -2, "cbdc": 1}}, "the two annotators disagree but 'adjudication' gives no note"),
+        (
+            {"targets_a": {"crypto": -2, "cbdc": 1}},
+            "the two annotators disagree but 'adjudication' gives no note",
+        ),
         ({"doc_id": None}, "a document needs 'doc_id'"),
-        ({"kind": "synthetic", "source": None}, "a synthetic statement renders no real document: 'doc_id' must be null"),
+        (
+            {"kind": "synthetic", "source": None},
+            "a synthetic statement renders no real document: 'doc_id' must be null",
+        ),
     ],
 )
 def test_record_faults(small_corpus, overrides, expected):
@@ -97,13 +109,24 @@ def test_record_faults(small_corpus, overrides, expected):
 
 def test_traditional_chinese_is_recognised(small_corpus):
     data, splits, records = small_corpus
-    assert rewrite(small_corpus, 0, script="hant", text="任何組織和個人不得從事代幣發行融資活動，相關平台一律停止業務。") == []
+    assert (
+        rewrite(
+            small_corpus,
+            0,
+            script="hant",
+            text="任何組織和個人不得從事代幣發行融資活動，相關平台一律停止業務。",
+        )
+        == []
+    )
 
 
 def test_passages_of_one_document_agree_on_its_facts(small_corpus):
     problems = rewrite(small_corpus, 2, doc_id="cn-sh-2025-doc0", pair_id="cn-sh-2025-doc0-p2")
     data = small_corpus[0]
-    assert any(p.startswith(f"{data / 'shanghai.jsonl'}:3: document 'cn-sh-2025-doc0': 'date' is '2025-07-11' here") for p in problems), problems
+    assert any(
+        p.startswith(f"{data / 'shanghai.jsonl'}:3: document 'cn-sh-2025-doc0': 'date' is '2025-07-11' here")
+        for p in problems
+    ), problems
 
 
 def test_held_out_splits_follow_their_rules(small_corpus):
@@ -115,9 +138,11 @@ def test_held_out_splits_follow_their_rules(small_corpus):
     news = [dict(r, register="news") if r["pair_id"] == "cn-sh-2025-doc1" else r for r in records]
     write_jsonl(data / "shanghai.jsonl", news)
     problems = messages(validate(data, splits))
-    assert problems == [f"{splits.with_name('splits-register.json')}: 2 statement(s) not where the register rule puts "
-                        f"them (e.g. 'cn-sh-2025-doc1-en': {register['cn-sh-2025-doc1-en']} instead of test); "
-                        "run `stance corpus split`"], problems
+    assert problems == [
+        f"{splits.with_name('splits-register.json')}: 2 statement(s) not where the register rule puts "
+        f"them (e.g. 'cn-sh-2025-doc1-en': {register['cn-sh-2025-doc1-en']} instead of test); "
+        "run `stance corpus split`"
+    ], problems
     temporal.unlink()
     assert f"{temporal}: split file not found; run `stance corpus split`" in messages(validate(data, splits))
 
@@ -132,20 +157,37 @@ def test_missing_field(small_corpus):
 
 def test_duplicate_id_across_files(small_corpus):
     data, splits, records = small_corpus
-    write_jsonl(data / "more.jsonl", [make_record(1, "zh", pair_id=None, text="另一条不同的陈述，内容完全不一样，用于测试编号重复。")])
+    write_jsonl(
+        data / "more.jsonl",
+        [make_record(1, "zh", pair_id=None, text="另一条不同的陈述，内容完全不一样，用于测试编号重复。")],
+    )
     problems = messages(validate(data, splits))
-    assert f"{data / 'shanghai.jsonl'}:3: duplicate id 'cn-sh-2025-doc1-zh' (first at {data / 'more.jsonl'}:1)" in problems
+    assert (
+        f"{data / 'shanghai.jsonl'}:3: duplicate id 'cn-sh-2025-doc1-zh' (first at {data / 'more.jsonl'}:1)"
+        in problems
+    )
 
 
 def test_pair_with_different_labels(small_corpus):
     targets = {"crypto": 1}
-    problems = rewrite(small_corpus, 1, label=1, label_a=1, label_b=1, targets=targets, targets_a=targets, targets_b=targets)
+    problems = rewrite(
+        small_corpus, 1, label=1, label_a=1, label_b=1, targets=targets, targets_a=targets, targets_b=targets
+    )
     data = small_corpus[0]
-    assert any(p.startswith(f"{data / 'shanghai.jsonl'}:2: pair 'cn-sh-2025-doc0': 'label' is 1 here but -2") for p in problems), problems
+    assert any(
+        p.startswith(f"{data / 'shanghai.jsonl'}:2: pair 'cn-sh-2025-doc0': 'label' is 1 here but -2")
+        for p in problems
+    ), problems
 
 
 def test_pair_with_two_renderings_in_one_language(small_corpus):
-    problems = rewrite(small_corpus, 1, lang="zh", script="hans", text="第二条中文陈述：禁止一切虚拟货币相关业务，违者依法处理。")
+    problems = rewrite(
+        small_corpus,
+        1,
+        lang="zh",
+        script="hans",
+        text="第二条中文陈述：禁止一切虚拟货币相关业务，违者依法处理。",
+    )
     assert any("must hold at most one zh and one en statement" in p for p in problems), problems
 
 
@@ -157,8 +199,15 @@ def test_exact_duplicate_text(small_corpus):
 
 def test_near_duplicate_across_splits(small_corpus):
     data, splits, records = small_corpus
-    twin = make_record(0, "en", id="twin-en", pair_id=None, doc_id="cn-sh-2025-other", source="https://example.gov.cn/other.html",
-                       text=records[1]["text"].replace("must cease", "must all cease"))
+    twin = make_record(
+        0,
+        "en",
+        id="twin-en",
+        pair_id=None,
+        doc_id="cn-sh-2025-other",
+        source="https://example.gov.cn/other.html",
+        text=records[1]["text"].replace("must cease", "must all cease"),
+    )
     write_jsonl(data / "more.jsonl", [twin])
     assignment = load_splits(splits)
     assignment["twin-en"] = "test" if assignment[records[1]["id"]] != "test" else "train"
@@ -176,7 +225,10 @@ def test_split_membership(small_corpus):
     assignment[partner] = "test" if assignment[partner] != "test" else "train"
     save_all_splits(records, assignment, splits)
     problems = messages(validate(data, splits))
-    assert f"{data / 'shanghai.jsonl'}:1: id 'cn-sh-2025-doc0-zh' has no split; run `stance corpus split`" in problems
+    assert (
+        f"{data / 'shanghai.jsonl'}:1: id 'cn-sh-2025-doc0-zh' has no split; run `stance corpus split`"
+        in problems
+    )
     assert f"{splits}: split lists id 'ghost-en', which no corpus file holds" in problems
     assert len(problems) == 2
 
@@ -193,7 +245,17 @@ def test_document_halves_in_different_splits(small_corpus):
 
 def test_cli_exit_codes(small_corpus):
     data, splits, records = small_corpus
-    command = [sys.executable, "-m", "stancetrace.cli", "corpus", "validate", "--data-dir", str(data), "--splits", str(splits)]
+    command = [
+        sys.executable,
+        "-m",
+        "stancetrace.cli",
+        "corpus",
+        "validate",
+        "--data-dir",
+        str(data),
+        "--splits",
+        str(splits),
+    ]
     ok = subprocess.run(command, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     assert "corpus OK: 10 statements" in ok.stdout

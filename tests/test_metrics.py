@@ -37,7 +37,9 @@ def test_ece_of_a_calibrated_bin_is_zero():
 
 
 def test_translation_gap_pairs_renderings():
-    gap = translation_gap(["a", "a", "b", "b", "c"], ["zh", "en", "zh", "en", "zh"], np.array([0.5, 0.1, -1, -1, 0.9]))
+    gap = translation_gap(
+        ["a", "a", "b", "b", "c"], ["zh", "en", "zh", "en", "zh"], np.array([0.5, 0.1, -1, -1, 0.9])
+    )
     assert gap == {"pairs": 2, "mean_abs_score_gap": pytest.approx(0.2)}
 
 

@@ -23,7 +23,8 @@ def minimal_pdf(text: str) -> bytes:
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << "
+        b"/F1 5 0 R >> >> >>",
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
@@ -46,7 +47,10 @@ def tiny_scorer(tiny_stance_model):
 def test_language_detection():
     assert detect_language(ZH_BAN) == "zh"
     assert detect_language(EN_EXPLORE) == "en"
-    assert detect_language("香港金管局 HKMA 发布 stablecoin licensing regime 的 consultation conclusions") == "mixed"
+    assert (
+        detect_language("香港金管局 HKMA 发布 stablecoin licensing regime 的 consultation conclusions")
+        == "mixed"
+    )
 
 
 def test_scores_are_complete_and_consistent(tiny_scorer):
@@ -67,7 +71,9 @@ def test_long_documents_are_read_in_overlapping_windows(tiny_stance_model):
     windows = scorer.backend.windows(text)
     assert len(windows) > 3 and all(len(w.ids) <= 48 for w in windows)
     covered = {s for w in windows for s in w.spans if s}
-    every_token = scorer.backend.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+    every_token = scorer.backend.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)[
+        "offset_mapping"
+    ]
     assert covered == {tuple(o) for o in every_token}  # no token left unread
     assert scorer.score([text])[0].chunks == len(windows)
 
@@ -77,9 +83,13 @@ def test_evidence_spans_point_into_the_text(tiny_scorer, baseline_model):
         evidence = scorer.score([ZH_BAN], explain=True)[0].evidence
         assert evidence["toward_ban"] or evidence["toward_embrace"]
         for item in evidence["toward_ban"] + evidence["toward_embrace"]:
-            assert ZH_BAN[item.start:item.end] == item.text
-        assert all(e.weight < 0 for e in evidence["toward_ban"]) and all(e.weight > 0 for e in evidence["toward_embrace"])
-    baseline_ban_words = {e.text for e in Scorer(baseline_model).score([ZH_BAN], explain=True)[0].evidence["toward_ban"]}
+            assert ZH_BAN[item.start : item.end] == item.text
+        assert all(e.weight < 0 for e in evidence["toward_ban"]) and all(
+            e.weight > 0 for e in evidence["toward_embrace"]
+        )
+    baseline_ban_words = {
+        e.text for e in Scorer(baseline_model).score([ZH_BAN], explain=True)[0].evidence["toward_ban"]
+    }
     assert baseline_ban_words & {"非法", "严禁", "取缔", "一律", "非法金融"}
 
 
@@ -87,9 +97,16 @@ def test_evidence_spans_point_into_the_text(tiny_scorer, baseline_model):
 def inputs(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
-    (folder / "a.jsonl").write_text(json.dumps({"id": "j1", "text": ZH_BAN}, ensure_ascii=False) + "\n"
-                                    + json.dumps({"id": "j2", "text": EN_EXPLORE, "label": "mine"}) + "\n", encoding="utf-8")
-    (folder / "b.csv").write_text(f'id,text\nc1,"{EN_EXPLORE}"\nc2,=HYPERLINK("http://x")\n', encoding="utf-8")
+    (folder / "a.jsonl").write_text(
+        json.dumps({"id": "j1", "text": ZH_BAN}, ensure_ascii=False)
+        + "\n"
+        + json.dumps({"id": "j2", "text": EN_EXPLORE, "label": "mine"})
+        + "\n",
+        encoding="utf-8",
+    )
+    (folder / "b.csv").write_text(
+        f'id,text\nc1,"{EN_EXPLORE}"\nc2,=HYPERLINK("http://x")\n', encoding="utf-8"
+    )
     (folder / "c.txt").write_text(ZH_BAN, encoding="utf-8")
     (folder / "d.pdf").write_bytes(minimal_pdf("Crypto trading is prohibited and platforms must close."))
     document = Document()
@@ -104,7 +121,15 @@ def test_every_input_format_into_every_output_format(tiny_stance_model, inputs, 
     assert main(["score", str(inputs), "--out", str(out), "--model", str(tiny_stance_model[0])]) == 0
     records = batch.read_records(out)
     by_source = {(r["source_file"].rsplit("/", 1)[-1], r["source_row"]): r for r in records}
-    assert sorted(by_source) == [("a.jsonl", 1), ("a.jsonl", 2), ("b.csv", 2), ("b.csv", 3), ("c.txt", 1), ("d.pdf", 1), ("e.docx", 1)]
+    assert sorted(by_source) == [
+        ("a.jsonl", 1),
+        ("a.jsonl", 2),
+        ("b.csv", 2),
+        ("b.csv", 3),
+        ("c.txt", 1),
+        ("d.pdf", 1),
+        ("e.docx", 1),
+    ]
     assert all(r["error"] is None for r in records)
     assert by_source[("a.jsonl", 2)]["input_label"] == "mine"  # the input's own 'label' is kept
     assert by_source[("a.jsonl", 1)]["id"] == "j1"
@@ -114,14 +139,16 @@ def test_csv_output_is_safe_against_formula_injection(tiny_stance_model, inputs,
     out = tmp_path / "scores.csv"
     main(["score", str(inputs / "b.csv"), "--out", str(out), "--model", str(tiny_stance_model[0])])
     cells = pd.read_csv(out, dtype=str, keep_default_na=False)
-    assert cells.loc[cells["id"] == "c2", "text"].item() == "\'=HYPERLINK(\"http://x\")"
+    assert cells.loc[cells["id"] == "c2", "text"].item() == '\'=HYPERLINK("http://x")'
     assert not any(v.startswith(("=", "+", "@")) for v in cells.to_numpy().ravel())
 
 
 def test_malformed_rows_are_reported_and_the_run_goes_on(tiny_stance_model, tmp_path, capsys):
     source = tmp_path / "bad.jsonl"
-    source.write_bytes(b'{"text": "Crypto mining is banned."}\n{"text": broken\n{"body": "x"}\n'
-                       b'{"text": "caf\xe9"}\n{"text": "   "}\n')
+    source.write_bytes(
+        b'{"text": "Crypto mining is banned."}\n{"text": broken\n{"body": "x"}\n'
+        b'{"text": "caf\xe9"}\n{"text": "   "}\n'
+    )
     out = tmp_path / "scores.jsonl"
     assert main(["score", str(source), "--out", str(out), "--model", str(tiny_stance_model[0])]) == 1
     errors = [r["error"] for r in batch.read_records(out)]
@@ -176,8 +203,9 @@ def test_ray_engine_gives_the_local_results(tiny_stance_model, inputs, tmp_path)
     local, distributed = tmp_path / "local.jsonl", tmp_path / "ray.jsonl"
     model = tiny_stance_model[0]
     batch.score_files([str(inputs / "a.jsonl"), str(inputs / "b.csv")], local, model=model, batch_size=2)
-    summary = batch.score_files([str(inputs / "a.jsonl"), str(inputs / "b.csv")], distributed, model=model,
-                                batch_size=2, engine="ray")
+    summary = batch.score_files(
+        [str(inputs / "a.jsonl"), str(inputs / "b.csv")], distributed, model=model, batch_size=2, engine="ray"
+    )
     assert summary.scored == 4 and summary.failed == 0
     fields = ("source_file", "source_row", "label", "chunks")
     ray_records = batch.read_records(distributed)

@@ -18,7 +18,9 @@ def staged_folder(destination: Path, overwrite: bool = False) -> Iterator[Path]:
     """
     destination = Path(destination)
     if destination.exists() and any(destination.iterdir()) and not overwrite:
-        raise FileExistsError(f"{destination} already exists and is not empty; pass --overwrite to replace it")
+        raise FileExistsError(
+            f"{destination} already exists and is not empty; pass --overwrite to replace it"
+        )
     destination.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}-new-", dir=destination.parent))
     staging.chmod(0o755)

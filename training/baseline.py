@@ -29,8 +29,14 @@ def words(text: str) -> list[str]:
 
 
 def _vectorizer(vocabulary: dict | None = None) -> TfidfVectorizer:
-    return TfidfVectorizer(tokenizer=words, token_pattern=None, lowercase=False, ngram_range=(1, 2),
-                           sublinear_tf=True, vocabulary=vocabulary)
+    return TfidfVectorizer(
+        tokenizer=words,
+        token_pattern=None,
+        lowercase=False,
+        ngram_range=(1, 2),
+        sublinear_tf=True,
+        vocabulary=vocabulary,
+    )
 
 
 class TfidfBaseline:
@@ -57,14 +63,23 @@ class TfidfBaseline:
     def save(self, folder: Path) -> None:
         folder = Path(folder)
         vocabulary = sorted(self.vectorizer.vocabulary_, key=self.vectorizer.vocabulary_.get)
-        settings = {"kind": self.kind, "levels": list(LEVELS), "c": self.c, "temperature": self.temperature,
-                    "vocabulary": vocabulary}
+        settings = {
+            "kind": self.kind,
+            "levels": list(LEVELS),
+            "c": self.c,
+            "temperature": self.temperature,
+            "vocabulary": vocabulary,
+        }
         (folder / SETTINGS_FILE).write_text(json.dumps(settings, ensure_ascii=False), encoding="utf-8")
-        np.savez(folder / WEIGHTS_FILE, idf=self.vectorizer.idf_, coef=self.regression.coef_,
-                 intercept=self.regression.intercept_)
+        np.savez(
+            folder / WEIGHTS_FILE,
+            idf=self.vectorizer.idf_,
+            coef=self.regression.coef_,
+            intercept=self.regression.intercept_,
+        )
 
     @classmethod
-    def load(cls, folder: Path) -> "TfidfBaseline":
+    def load(cls, folder: Path) -> TfidfBaseline:
         folder = Path(folder)
         settings = json.loads((folder / SETTINGS_FILE).read_text(encoding="utf-8"))
         weights = np.load(folder / WEIGHTS_FILE, allow_pickle=False)

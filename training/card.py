@@ -12,19 +12,28 @@ def _headline_row(name: str, metrics: dict) -> str:
 
 def metrics_table(report: dict) -> str:
     """A Markdown table of the headline metrics, overall and per language."""
-    lines = ["| | " + " | ".join(HEADLINE) + " |", "|---" * (len(HEADLINE) + 1) + "|",
-             _headline_row("all", report["overall"])]
+    lines = [
+        "| | " + " | ".join(HEADLINE) + " |",
+        "|---" * (len(HEADLINE) + 1) + "|",
+        _headline_row("all", report["overall"]),
+    ]
     lines += [_headline_row(lang, m) for lang, m in report["by_language"].items()]
     gap = report["translation"]
-    lines.append(f"\nTranslation gap (mean |score zh - score en| over {gap['pairs']} pairs): "
-                 f"{gap['mean_abs_score_gap']:.3f}")
+    lines.append(
+        f"\nTranslation gap (mean |score zh - score en| over {gap['pairs']} pairs): "
+        f"{gap['mean_abs_score_gap']:.3f}"
+    )
     return "\n".join(lines)
 
 
 def model_card(metrics: dict) -> str:
     """The README.md written beside a trained model."""
     config = metrics["config"]
-    kind = "fine-tuned transformer" if metrics["model"] == "transformer" else "TF-IDF + logistic regression baseline"
+    kind = (
+        "fine-tuned transformer"
+        if metrics["model"] == "transformer"
+        else "TF-IDF + logistic regression baseline"
+    )
     settings = "\n".join(f"| {k} | {v} |" for k, v in config.items())
     languages = config["train_lang"] or "zh + en"
     return f"""# StanceTrace stance model ({kind})
@@ -35,9 +44,10 @@ It gives five calibrated probabilities and a continuous score in [-1, 1] (the pr
 level divided by 2).
 
 - **Base model:** {metrics["base_model"] or "none (jieba words and English words, TF-IDF of 1-2 grams)"}
-- **Data:** StanceTrace corpus, {metrics["split"]} split, train set ({metrics["train_statements"]} statements, {languages}); the
-  epoch is chosen by macro-F1 on the validation split, and a temperature fitted on it calibrates the
-  probabilities (T = {metrics["temperature"]:.3f}). The test split was not used for any choice.
+- **Data:** StanceTrace corpus, {metrics["split"]} split, train set
+  ({metrics["train_statements"]} statements, {languages}); the epoch is chosen by macro-F1 on the
+  validation split, and a temperature fitted on it calibrates the probabilities
+  (T = {metrics["temperature"]:.3f}). The test split was not used for any choice.
 - **Training time:** {metrics["train_seconds"]} s.
 - **Loss:** cross-entropy plus {config["ordinal_weight"]} x the squared error of the expected level, so
   that errors far along the scale cost more than adjacent ones.

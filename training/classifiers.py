@@ -15,4 +15,6 @@ def load_classifier(folder: Path) -> TfidfBaseline | TransformerClassifier:
         return TfidfBaseline.load(folder)
     if (folder / "config.json").exists():
         return TransformerClassifier.load(folder)
-    raise FileNotFoundError(f"{folder}: no stance model here (expected config.json or {SETTINGS_FILE}); run `stance train`")
+    raise FileNotFoundError(
+        f"{folder}: no stance model here (expected config.json or {SETTINGS_FILE}); run `stance train`"
+    )

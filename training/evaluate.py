@@ -25,7 +25,8 @@ def metrics_report(rows: dict, probs: np.ndarray) -> dict:
         "overall": stance_metrics(levels, probs, score),
         "by_language": {
             lang: stance_metrics(levels[langs == lang], probs[langs == lang], score[langs == lang])
-            for lang in LANGS if (langs == lang).any()
+            for lang in LANGS
+            if (langs == lang).any()
         },
         "per_label": per_label(levels, probs),
         "translation": translation_gap(list(rows["pair_id"]), list(langs), score),
@@ -34,17 +35,25 @@ def metrics_report(rows: dict, probs: np.ndarray) -> dict:
 
 def format_report(report: dict) -> str:
     """The report as plain-text tables."""
-    headline = pd.DataFrame(
-        {"all": report["overall"], **report["by_language"]}
-    ).T[HEADLINE].astype({"n": int})
+    headline = (
+        pd.DataFrame({"all": report["overall"], **report["by_language"]}).T[HEADLINE].astype({"n": int})
+    )
     labels = report["per_label"]
     names = [f"{v:+d} {LABEL_NAMES[v]}" for v in LEVELS]
     per = pd.DataFrame({k: labels[k] for k in ("precision", "recall", "f1", "support")}, index=names)
     confusion = pd.DataFrame(labels["confusion"], index=names, columns=[f"{v:+d}" for v in LEVELS])
     gap = report["translation"]
-    return "\n".join([
-        headline.round(3).to_string(), "",
-        "Per label", per.round(3).to_string(), "",
-        "Confusion (rows: true level, columns: predicted)", confusion.to_string(), "",
-        f"Translation consistency: mean |score(zh) - score(en)| = {gap['mean_abs_score_gap']:.3f} over {gap['pairs']} pairs",
-    ])
+    return "\n".join(
+        [
+            headline.round(3).to_string(),
+            "",
+            "Per label",
+            per.round(3).to_string(),
+            "",
+            "Confusion (rows: true level, columns: predicted)",
+            confusion.to_string(),
+            "",
+            f"Translation consistency: mean |score(zh) - score(en)| = {gap['mean_abs_score_gap']:.3f} "
+            f"over {gap['pairs']} pairs",
+        ]
+    )

@@ -46,8 +46,12 @@ def per_label(levels: np.ndarray, probs: np.ndarray) -> dict:
     predicted = np.asarray(LEVELS)[probs.argmax(axis=1)]
     f1 = f1_score(levels, predicted, labels=list(LEVELS), average=None, zero_division=0)
     matrix = confusion_matrix(levels, predicted, labels=list(LEVELS))
-    recall = np.divide(matrix.diagonal(), matrix.sum(axis=1), out=np.zeros(len(LEVELS)), where=matrix.sum(axis=1) > 0)
-    precision = np.divide(matrix.diagonal(), matrix.sum(axis=0), out=np.zeros(len(LEVELS)), where=matrix.sum(axis=0) > 0)
+    recall = np.divide(
+        matrix.diagonal(), matrix.sum(axis=1), out=np.zeros(len(LEVELS)), where=matrix.sum(axis=1) > 0
+    )
+    precision = np.divide(
+        matrix.diagonal(), matrix.sum(axis=0), out=np.zeros(len(LEVELS)), where=matrix.sum(axis=0) > 0
+    )
     return {
         "levels": list(LEVELS),
         "f1": f1.round(4).tolist(),
