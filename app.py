@@ -22,11 +22,11 @@ import pandas as pd  # noqa: E402
 
 from corpus import load_all  # noqa: E402
 from corpus.schema import JURISDICTIONS  # noqa: E402
+from inference.paths import default_model_dir  # noqa: E402
 from inference.readers import document_text  # noqa: E402
 from inference.scorer import Scorer  # noqa: E402
 from stancetrace import render, trajectory  # noqa: E402
 from stancetrace.store import TimelineStore, default_store_path  # noqa: E402
-from training.paths import default_model_dir  # noqa: E402
 
 MAX_CHARS = 100_000
 EXPLAIN_STEPS = 4  # integrated-gradient steps per statement: evidence in about a second on 2 cores

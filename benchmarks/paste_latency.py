@@ -16,8 +16,8 @@ import numpy as np
 
 from app import EXPLAIN_STEPS
 from corpus import load_all
+from inference.paths import default_model_dir
 from inference.scorer import Scorer
-from training.paths import default_model_dir
 
 CHARS = 500
 

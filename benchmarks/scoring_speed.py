@@ -25,11 +25,11 @@ import torch
 from transformers import AutoConfig, AutoTokenizer
 
 from corpus import load_all, load_corpus
+from corpus.scale import NAMES
+from inference.paths import default_model_dir
 from inference.scorer import Scorer
 from training.config import TrainConfig
 from training.metrics import stance_metrics
-from training.ordinal import NAMES
-from training.paths import default_model_dir
 from training.train import train
 
 TOKENS_PER_DOC = 300

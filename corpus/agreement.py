@@ -6,7 +6,8 @@ import krippendorff
 import numpy as np
 from sklearn.metrics import cohen_kappa_score
 
-from corpus.schema import LEVELS, OBJECTS
+from corpus.scale import LEVELS
+from corpus.schema import OBJECTS
 
 
 def ordinal_alpha(labels_a: list, labels_b: list) -> float:

@@ -7,7 +7,8 @@ from pathlib import Path
 import datasets
 
 from corpus.records import Problem, corpus_files, read_jsonl
-from corpus.schema import DATA_DIR, FEATURES, LANGS, LEVELS, SPLITS, SPLITS_FILE
+from corpus.scale import LEVELS
+from corpus.schema import DATA_DIR, FEATURES, LANGS, SPLITS, SPLITS_FILE
 from corpus.splits import load_splits
 
 

@@ -1,4 +1,4 @@
-"""The corpus record: its fields, their allowed values and the label scale."""
+"""The corpus record: its fields and their allowed values (the label scale is corpus.scale)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,6 @@ import datasets
 CORPUS_DIR = Path(__file__).resolve().parent
 DATA_DIR = CORPUS_DIR / "data"
 SPLITS_FILE = CORPUS_DIR / "splits.json"
-
-LEVELS = (-2, -1, 0, 1, 2)
-LABEL_NAMES = {-2: "ban", -1: "restrict", 0: "neutral", 1: "explore", 2: "embrace"}
 
 LANGS = ("zh", "en")
 SCRIPTS = {"zh": ("hans", "hant"), "en": ("latin",)}  # Simplified and Traditional Chinese; English

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from corpus.agreement import object_agreement, ordinal_alpha
-from corpus.schema import LABEL_NAMES, LEVELS, OBJECTS, SPLITS
+from corpus.scale import LABEL_NAMES, LEVELS
+from corpus.schema import OBJECTS, SPLITS
 
 # A sentence ends at 。！？ (Chinese), or at . ! ? followed by a space and a capital, digit or quote and not
 # closing an initial or a common abbreviation (English).

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from corpus.dedup import near_duplicate_pairs, normalise
 from corpus.records import Entry, Problem, read_corpus
+from corpus.scale import LEVELS
 from corpus.schema import (
     DATA_DIR,
     DOCUMENT_SHARED,
@@ -16,7 +17,6 @@ from corpus.schema import (
     JURISDICTIONS,
     KINDS,
     LANGS,
-    LEVELS,
     NULLABLE,
     OBJECTS,
     PAIR_SHARED,

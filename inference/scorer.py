@@ -7,13 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from inference.backends import BaselineBackend, TransformerBackend
+from corpus.scale import N_LEVELS, NAMES, level_of, name_of, scores, softmax
 from inference.language import detect_language
+from inference.models import StanceModel, join_windows, load_model
+from inference.paths import default_model_dir
 from inference.words import words
-from training.classifiers import load_classifier
-from training.ordinal import NAMES, scores
-from training.paths import default_model_dir
-from training.transformer import TransformerClassifier
 
 
 @dataclass
@@ -58,52 +56,53 @@ class Scorer:
     explain_steps: int = 16
     top_k: int = 5
     precision: str | None = None
-    backend: object = field(init=False, repr=False)
+    stance_model: StanceModel = field(init=False, repr=False)
 
     def __post_init__(self):
-        classifier = load_classifier(Path(self.model) if self.model else default_model_dir())
-        self.kind = classifier.kind
-        if isinstance(classifier, TransformerClassifier):
-            precision = self.precision or ("fp32" if classifier.model.device.type == "cuda" else "onnx")
-            self.backend = TransformerBackend(
-                classifier,
-                self.max_tokens,
-                batch_size=self.batch_size,
-                explain_steps=self.explain_steps,
-                precision=precision,
+        self.stance_model = load_model(Path(self.model) if self.model else default_model_dir())
+        self.precision = self.precision or self.stance_model.precisions[0]
+        if self.precision not in self.stance_model.precisions:
+            raise ValueError(
+                f"precision must be one of {', '.join(self.stance_model.precisions)} for a "
+                f"{self.stance_model.kind} model, got {self.precision!r}"
             )
-        else:
-            self.backend = BaselineBackend(classifier)
+
+    def probabilities(self, texts: list[str]) -> np.ndarray:
+        """Calibrated probabilities over the five levels per text: the path every score takes."""
+        return self._read([self.stance_model.windows(t, self.max_tokens) for t in texts])
+
+    def _read(self, windows: list[list]) -> np.ndarray:
+        model = self.stance_model
+        flat = [w for text_windows in windows for w in text_windows]
+        if not flat:
+            return np.zeros((len(windows), N_LEVELS))
+        logits = model.logits(flat, self.precision, batch_size=self.batch_size)
+        return join_windows(softmax(logits, model.temperature), windows)
 
     def score(self, texts: list[str], explain: bool = False) -> list[Scored]:
         """One result per text, in order; empty texts get an error instead of a score."""
         results = [Scored(error=_problem(t)) for t in texts]
         todo = [i for i, r in enumerate(results) if r.error is None]
-        windows = {i: self.backend.windows(texts[i]) for i in todo}
-        flat = [w for i in todo for w in windows[i]]
-        probs = self.backend.probabilities(flat) if flat else np.zeros((0, 5))
-        position = 0
-        for i in todo:
-            count = len(windows[i])
-            weights = np.array([len(w) for w in windows[i]], dtype=float)  # tokens (or characters)
-            doc = np.average(probs[position : position + count], axis=0, weights=weights)
-            position += count
-            level = int(np.argmax(doc)) - 2
+        windows = [self.stance_model.windows(texts[i], self.max_tokens) for i in todo]
+        for i, text_windows, probs in zip(todo, windows, self._read(windows)):
+            level = int(level_of(probs))
             results[i] = Scored(
-                label=NAMES[level + 2],
+                label=name_of(level),
                 level=level,
-                score=float(scores(doc[None])[0]),
-                probs={n: round(float(p), 6) for n, p in zip(NAMES, doc)},
+                score=float(scores(probs)),
+                probs={n: round(float(p), 6) for n, p in zip(NAMES, probs)},
                 lang=detect_language(texts[i]),
-                chunks=count,
+                chunks=len(text_windows),
             )
             if explain:
-                results[i].evidence = self._evidence(texts[i], windows[i])
+                results[i].evidence = self._evidence(texts[i], text_windows)
         return results
 
     def _evidence(self, text: str, windows: list) -> dict[str, list[Evidence]]:
         found = words(text)
-        weights = self.backend.word_weights(text, found, windows) if found else np.zeros(0)
+        weights = (
+            self.stance_model.word_weights(text, found, windows, self.explain_steps) if found else np.zeros(0)
+        )
         ranked = [Evidence(w.text, w.start, w.end, float(f"{v:.4g}")) for w, v in zip(found, weights)]
         return {
             "toward_ban": sorted((e for e in ranked if e.weight < 0), key=lambda e: e.weight)[: self.top_k],

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from corpus.scale import NAMES
 from inference.readers import Row
 from inference.scorer import Scored
-from training.ordinal import NAMES
 
 FORMATS = (".jsonl", ".csv", ".parquet")
 LOCATION = ("source_file", "source_row")

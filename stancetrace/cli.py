@@ -66,16 +66,23 @@ def _base(args: argparse.Namespace) -> int:
 
 
 def _prepare(args: argparse.Namespace) -> int:
+    from inference.models import MANIFEST
+    from inference.paths import default_model_dir
     from training.config import TrainConfig
-    from training.paths import default_model_dir
     from training.train import train
 
     folder = default_model_dir()
-    if (folder / "config.json").exists():
+    if (folder / MANIFEST).exists():
         print(f"default model ready: {folder}")
         return 0
-    print(f"training the default model into {folder} (7-8 minutes on 2 CPU cores, once)", file=sys.stderr)
-    metrics = train(TrainConfig(), folder)
+    if folder.exists():  # made by an earlier StanceTrace, whose folders lack the manifest
+        print(f"the default model at {folder} is of an older format; training it anew", file=sys.stderr)
+    else:
+        print(
+            f"training the default model into {folder}, once (the progress bar shows the time left)",
+            file=sys.stderr,
+        )
+    metrics = train(TrainConfig(), folder, overwrite=folder.exists())
     print(f"default model ready: {folder} (test macro-F1 {metrics['test']['overall']['macro_f1']:.3f})")
     return 0
 
@@ -120,9 +127,9 @@ def _eval(args: argparse.Namespace) -> int:
 
     from corpus import load_corpus
     from corpus.loader import load_labelled
-    from training.classifiers import load_classifier
+    from inference import Scorer
+    from inference.paths import default_model_dir
     from training.evaluate import evaluate, format_report
-    from training.paths import default_model_dir
 
     model = args.model or default_model_dir()
     if args.data:
@@ -131,7 +138,7 @@ def _eval(args: argparse.Namespace) -> int:
         rows = load_corpus(args.data_dir, corpus_splits.scheme_file(args.splits, args.split))["test"]
         name = "test" if args.split == "stratified" else f"test-{args.split}"
         _warn_if_seen(Path(model), rows["id"], args.split, args.splits)
-    report = evaluate(load_classifier(model), rows)
+    report = evaluate(Scorer(model), rows)
     out = args.out or Path(model) / f"eval-{name}.json"
     Path(out).write_text(json.dumps(report, indent=1), encoding="utf-8")
     print(f"{format_report(report)}\n\nwritten to {out}")

@@ -7,7 +7,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from training.paths import data_dir
+from inference.paths import data_dir
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS statements (

@@ -18,7 +18,7 @@ import ruptures
 
 from corpus import load_all
 from corpus.schema import JURISDICTIONS
-from training.paths import cache_dir, model_fingerprint
+from inference.paths import cache_dir, model_fingerprint
 
 OVERLAYS = ["CN-SH", "CN", "HK", "US", "EU"]
 TREND_WINDOW = 5

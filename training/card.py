@@ -49,6 +49,8 @@ level divided by 2).
   validation split, and a temperature fitted on it calibrates the probabilities
   (T = {metrics["temperature"]:.3f}). The test split was not used for any choice.
 - **Training time:** {metrics["train_seconds"]} s.
+- **Figures:** every figure below is measured through `Scorer`, as `stance score` and the app read
+  (windows of up to 512 tokens, {metrics["precision"]} precision).
 - **Loss:** cross-entropy plus {config["ordinal_weight"]} x the squared error of the expected level, so
   that errors far along the scale cost more than adjacent ones.
 
@@ -72,18 +74,20 @@ level divided by 2).
 
 ## Limits
 
-- Trained on some 600 short passages, half of them synthetic style exemplars; real documents are
-  longer and more mixed. Score passages, not whole documents, and aggregate.
+- Trained on {metrics["train_statements"]} statements, {metrics["train_synthetic"]} of them synthetic style
+  exemplars; real documents are longer and more mixed. Long texts are read in windows whose
+  probabilities are averaged; for a long document, scoring its passages says more.
 - The label is the stance of the text, not of the authority: a law's penalty clauses score low even
   when the law as a whole enables the activity.
 - Chinese and English only; other languages are outside what it was trained and tested on.
-- Calibrated on 144 validation statements: probabilities are indicative, not exact.
+- Calibrated on {metrics["validation_statements"]} validation statements: probabilities are indicative,
+  not exact.
 
 ## Loading
 
 ```python
-from training.classifiers import load_classifier
-model = load_classifier("THIS_FOLDER")
-model.predict_proba(["上海市国资委召开专题学习会，加强对稳定币的研究。"])
+from inference import Scorer
+scorer = Scorer("THIS_FOLDER")
+scorer.score(["上海市国资委召开专题学习会，加强对稳定币的研究。"])[0].label
 ```
 """

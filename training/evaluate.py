@@ -1,21 +1,23 @@
-"""Evaluate a classifier on labelled statements: overall, per language, per label, across translations."""
+"""Evaluate a model on labelled statements through the scorer: overall, per language, per label,
+across translations."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from corpus.schema import LABEL_NAMES, LANGS, LEVELS
+from corpus.scale import LEVELS, display_name, scores
+from corpus.schema import LANGS
+from inference import Scorer
 from training.metrics import per_label, stance_metrics, translation_gap
-from training.ordinal import scores
 
 HEADLINE = ["n", "accuracy", "macro_f1", "adjacent_accuracy", "mae_levels", "spearman", "ece"]
 
 
-def evaluate(classifier, rows: dict) -> dict:
-    """Every metric for `classifier` on `rows` (columns text, label, lang, pair_id)."""
-    probs = classifier.predict_proba(list(rows["text"]))
-    return metrics_report(rows, probs)
+def evaluate(scorer: Scorer, rows: dict) -> dict:
+    """Every metric of `scorer` (the path `stance score` takes) on `rows` (columns text, label, lang,
+    pair_id)."""
+    return metrics_report(rows, scorer.probabilities(list(rows["text"])))
 
 
 def metrics_report(rows: dict, probs: np.ndarray) -> dict:
@@ -39,7 +41,7 @@ def format_report(report: dict) -> str:
         pd.DataFrame({"all": report["overall"], **report["by_language"]}).T[HEADLINE].astype({"n": int})
     )
     labels = report["per_label"]
-    names = [f"{v:+d} {LABEL_NAMES[v]}" for v in LEVELS]
+    names = [display_name(v) for v in LEVELS]
     per = pd.DataFrame({k: labels[k] for k in ("precision", "recall", "f1", "support")}, index=names)
     confusion = pd.DataFrame(labels["confusion"], index=names, columns=[f"{v:+d}" for v in LEVELS])
     gap = report["translation"]

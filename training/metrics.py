@@ -6,7 +6,7 @@ import numpy as np
 from scipy.stats import spearmanr
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 
-from corpus.schema import LEVELS
+from corpus.scale import LEVELS
 
 
 def expected_calibration_error(probs: np.ndarray, classes: np.ndarray, bins: int = 10) -> float:

@@ -11,14 +11,16 @@ from transformers import set_seed
 from corpus import load_corpus
 from corpus.schema import DATA_DIR, SPLITS_FILE
 from corpus.splits import scheme_file
+from inference import Scorer
+from inference.models import save_model
 from training.atomic import staged_folder
-from training.baseline import TfidfBaseline
+from training.baseline import fit_baseline
 from training.card import model_card
 from training.config import TrainConfig
 from training.evaluate import evaluate
-from training.transformer import TransformerClassifier
+from training.transformer import base_transformer, fit_transformer
 
-COLUMNS = ("text", "label", "lang", "pair_id")
+COLUMNS = ("text", "label", "lang", "pair_id", "kind")
 
 
 def _rows(split, lang: str | None = None) -> dict:
@@ -43,26 +45,29 @@ def train(
         set_seed(config.seed)  # Python, NumPy and torch: the head's initialisation, dropout, shuffling
         started = time.perf_counter()
         if config.baseline:
-            classifier, history = TfidfBaseline(config.baseline_c), []
-            classifier.fit(train_rows, validation_rows, seed=config.seed)
+            model, history = fit_baseline(train_rows, validation_rows, config.baseline_c, config.seed), []
         else:
-            classifier = TransformerClassifier.from_base(config.base_model)
-            history = classifier.fit(train_rows, validation_rows, config)
+            model = base_transformer(config.base_model)
+            history = fit_transformer(model, train_rows, validation_rows, config)
         seconds = time.perf_counter() - started
-        classifier.save(staging)
+        save_model(model, staging)
+        scorer = Scorer(staging)  # the figures describe what ships: the scorer's windows and precision
         metrics = {
-            "model": classifier.kind,
+            "model": model.kind,
             "base_model": None
             if config.baseline
             else (config.base_model or "multilingual-e5-small (packaged, q4, zh+en vocabulary)"),
             "config": config.to_dict(),
             "split": split,
             "train_statements": len(train_rows["text"]),
+            "train_synthetic": sum(kind == "synthetic" for kind in train_rows["kind"]),
+            "validation_statements": len(validation_rows["text"]),
+            "precision": scorer.precision,
             "train_seconds": round(seconds, 1),
-            "temperature": classifier.temperature,
+            "temperature": model.temperature,
             "history": history,
-            "validation": evaluate(classifier, validation_rows),
-            "test": evaluate(classifier, _rows(corpus["test"])),
+            "validation": evaluate(scorer, validation_rows),
+            "test": evaluate(scorer, _rows(corpus["test"])),
         }
         (staging / "metrics.json").write_text(
             json.dumps(metrics, indent=1, ensure_ascii=False), encoding="utf-8"

@@ -1,0 +1,239 @@
+"""The transformer kind: a sequence classifier over the five levels, read in windows of tokens.
+
+A text is read in overlapping windows of at most `max_tokens` tokens. Windows are read by ONNX
+Runtime (the default on a CPU), torch fp32 (the default on a GPU) or torch int8 (dynamic
+quantisation of the linear layers). Words are weighed by integrated gradients over the token
+embeddings of the fp32 model (summed over a word's tokens).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+from corpus.scale import LEVELS, N_LEVELS, NAMES
+from inference.paths import cache_dir, model_fingerprint
+
+_LEVEL_VALUES = torch.tensor(LEVELS, dtype=torch.float32)
+
+
+def expected_level(logits: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
+    """The probability-weighted level (-2..2) of each row of logits, differentiably."""
+    return F.softmax(logits / temperature, dim=-1) @ _LEVEL_VALUES.to(logits.device)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Token ids of one window (special tokens and prefix included) and the text span of each id."""
+
+    ids: list[int]
+    spans: list[tuple[int, int] | None]  # None for special and prefix tokens
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+class TransformerModel:
+    """A fine-tuned encoder with a five-level head and a calibration temperature."""
+
+    kind = "transformer"
+
+    def __init__(self, network, tokenizer, input_prefix: str = "", temperature: float = 1.0):
+        self.network, self.tokenizer = network.to(_device()), tokenizer
+        self.input_prefix, self.temperature = input_prefix, temperature
+        on_gpu = self.network.device.type == "cuda"
+        self.precisions = ("fp32", "int8") if on_gpu else ("onnx", "fp32", "int8")
+        self._readers: dict = {}
+        # The prefix's trailing space is the word boundary the text's first piece already carries
+        # (SentencePiece), so prefix and text tokenized apart give the ids of the two together.
+        prefix = input_prefix.rstrip()
+        self._prefix_ids = tokenizer(prefix, add_special_tokens=False)["input_ids"] if prefix else []
+
+    @classmethod
+    def from_base(cls, base_model: str | Path, input_prefix: str = "") -> TransformerModel:
+        """A fresh five-level head on `base_model` (a hub name or a folder)."""
+        name = str(base_model)
+        network = AutoModelForSequenceClassification.from_pretrained(
+            name,
+            num_labels=N_LEVELS,
+            id2label=dict(enumerate(NAMES)),
+            label2id={n: i for i, n in enumerate(NAMES)},
+        )
+        return cls(network, AutoTokenizer.from_pretrained(name), input_prefix=input_prefix)
+
+    @classmethod
+    def load(cls, folder: Path, settings: dict) -> TransformerModel:
+        network = AutoModelForSequenceClassification.from_pretrained(folder)
+        return cls(
+            network.eval(),
+            AutoTokenizer.from_pretrained(folder),
+            settings["input_prefix"],
+            settings["temperature"],
+        )
+
+    def settings(self) -> dict:
+        return {"input_prefix": self.input_prefix, "temperature": self.temperature}
+
+    def save_files(self, folder: Path) -> None:
+        self.network.save_pretrained(folder)
+        self.tokenizer.save_pretrained(folder)
+
+    def encode(self, texts: list[str], max_length: int) -> dict:
+        """A padded batch of `texts` (prefixed, truncated to `max_length` tokens) on the model's device."""
+        batch = self.tokenizer(
+            [self.input_prefix + t for t in texts],
+            padding=True,
+            truncation=True,
+            max_length=max_length,
+            return_tensors="pt",
+        )
+        return {k: v.to(self.network.device) for k, v in batch.items()}
+
+    def windows(self, text: str, max_tokens: int = 512, overlap: int = 64) -> list[Window]:
+        """Overlapping windows of at most `max_tokens` tokens covering the whole text."""
+        max_tokens = min(max_tokens, self.network.config.max_position_embeddings)
+        encoded = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        ids, offsets = encoded["input_ids"], encoded["offset_mapping"]
+        width = max_tokens - 2 - len(self._prefix_ids)
+        overlap = min(overlap, width // 2)
+        step = width - overlap
+        head = [self.tokenizer.cls_token_id] + self._prefix_ids
+        windows = []
+        for start in range(0, max(len(ids) - overlap, 1), step):
+            part = slice(start, start + width)
+            windows.append(
+                Window(
+                    head + ids[part] + [self.tokenizer.sep_token_id],
+                    [None] * len(head) + [tuple(o) for o in offsets[part]] + [None],
+                )
+            )
+        return windows
+
+    @torch.inference_mode()
+    def logits(self, windows: list[Window], precision: str, batch_size: int = 16) -> np.ndarray:
+        """Raw logits per window, read at `precision` in batches of similar length."""
+        reader = self._reader(precision)
+        order = np.argsort([len(w) for w in windows], kind="stable")
+        out = np.zeros((len(windows), N_LEVELS), dtype=np.float64)
+        for start in range(0, len(windows), batch_size):
+            chunk = order[start : start + batch_size]
+            batch = self.tokenizer.pad({"input_ids": [windows[i].ids for i in chunk]}, return_tensors="pt")
+            logits = reader(**{k: v.to(self.network.device) for k, v in batch.items()}).logits
+            out[chunk] = logits.float().cpu().numpy()
+        return out
+
+    def _reader(self, precision: str):
+        if precision not in self.precisions:
+            raise ValueError(f"precision must be one of {', '.join(self.precisions)}, got {precision!r}")
+        if precision == "fp32":
+            return self.network.eval()
+        if precision not in self._readers:
+            self._readers[precision] = (
+                OnnxReader(self.network) if precision == "onnx" else _quantised(self.network)
+            )
+        return self._readers[precision]
+
+    def word_weights(self, text: str, words: list, windows: list[Window], steps: int = 16) -> np.ndarray:
+        """Each word's share of the score (integrated gradients), averaged over the windows that hold it."""
+        word_of_char = np.full(len(text), -1)
+        for index, word in enumerate(words):
+            word_of_char[word.start : word.end] = index
+        totals, seen = np.zeros(len(words)), np.zeros(len(words))
+        for window in windows:
+            attribution = self._token_attributions(window, steps)
+            in_window = set()
+            for value, span in zip(attribution, window.spans):
+                if span is None or span[0] == span[1]:
+                    continue
+                hits = {w for w in word_of_char[span[0] : span[1]].tolist() if w >= 0}
+                for w in hits:
+                    totals[w] += value / len(hits)
+                in_window |= hits
+            for w in in_window:
+                seen[w] += 1
+        return np.divide(totals, seen, out=np.zeros_like(totals), where=seen > 0)
+
+    def _token_attributions(self, window: Window, steps: int) -> np.ndarray:
+        from captum.attr import LayerIntegratedGradients
+
+        network, temperature = self.network.eval(), self.temperature
+        device = network.device
+
+        def score(input_ids: torch.Tensor) -> torch.Tensor:
+            logits = network(input_ids=input_ids, attention_mask=torch.ones_like(input_ids)).logits
+            return expected_level(logits, temperature) / max(LEVELS)
+
+        ids = torch.tensor([window.ids], device=device)
+        pad = self.tokenizer.pad_token_id
+        reference = torch.tensor(
+            [[i if s is None else pad for i, s in zip(window.ids, window.spans)]], device=device
+        )
+        attribution = LayerIntegratedGradients(score, network.get_input_embeddings()).attribute(
+            ids, baselines=reference, n_steps=steps, internal_batch_size=steps
+        )
+        return attribution.sum(dim=-1)[0].detach().cpu().numpy()
+
+
+class OnnxReader:
+    """The network exported to ONNX (once per model, cached) and run by ONNX Runtime on the CPU."""
+
+    def __init__(self, network: torch.nn.Module):
+        import onnxruntime
+
+        path = cache_dir() / "onnx" / f"{model_fingerprint(Path(network.name_or_path))}.onnx"
+        if not path.exists():
+            _export(network, path)
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = torch.get_num_threads()
+        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> SimpleNamespace:
+        feed = {
+            "input_ids": input_ids.numpy().astype(np.int64),
+            "attention_mask": attention_mask.numpy().astype(np.int64),
+        }
+        return SimpleNamespace(logits=torch.from_numpy(self.session.run(["logits"], feed)[0]))
+
+
+def _export(network: torch.nn.Module, path: Path) -> None:
+    """Write `network` as ONNX with dynamic batch and length, atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    example = torch.ones(1, 16, dtype=torch.long)
+    axes = {
+        "input_ids": {0: "batch", 1: "tokens"},
+        "attention_mask": {0: "batch", 1: "tokens"},
+        "logits": {0: "batch"},
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            network.eval(),
+            (example, example),
+            str(tmp),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["logits"],
+            dynamic_axes=axes,
+            opset_version=17,
+            dynamo=False,
+        )
+    os.replace(tmp, path)
+
+
+def _quantised(network: torch.nn.Module) -> torch.nn.Module:
+    return torch.ao.quantization.quantize_dynamic(
+        copy.deepcopy(network).eval(), {torch.nn.Linear: torch.ao.quantization.per_channel_dynamic_qconfig}
+    )
