@@ -66,11 +66,9 @@ FEATURES = datasets.Features(
     }
 )
 FIELDS = tuple(FEATURES)
-# targets_b may be null while the second annotation of targets is pending (corpus/pending/README.md).
 NULLABLE = {
     "pair_id",
     "doc_id",
-    "targets_b",
     "adjudication",
     "issuer",
     "date",

@@ -75,39 +75,25 @@ def addressing(df: pd.DataFrame, name: str) -> pd.Series:
 
 # Jurisdictions that corpus v2 added, each of which must have real documents of its own.
 V2_JURISDICTIONS = ("TW", "MO", "IN", "AU", "CA", "CH")
-SHANGHAI_YEARS = range(
-    2017, 2026
-)  # every year from the ICO ban to the stablecoin study: at least 4 documents
+# Every year from the ICO ban to the stablecoin study: at least 4 Shanghai documents.
+SHANGHAI_YEARS = range(2017, 2026)
+# The Shanghai authorities whose documents the corpus must hold, matched on the issuer.
+SHANGHAI_ISSUERS = {
+    "municipal government or congress": r"Shanghai Municipal People's (?:Government|Congress)",
+    "PBoC Shanghai Head Office or financial regulators": (
+        r"People's Bank of China Shanghai|Shanghai Municipal Financial|Financial Stability"
+    ),
+    "SASAC": r"State-owned Assets",
+    "Pudong": r"Pudong",
+    "Lingang": r"Lingang",
+    "Xuhui": r"Xuhui",
+    "Shanghai Data Exchange": r"Shanghai Data Exchange",
+    "courts and procuratorates": r"Court|Procuratorate",
+}
 
 
 def coverage(df: pd.DataFrame) -> list[Bar]:
     """The size and coverage bars the shipped corpus must meet."""
-    docs = df[df["kind"] == "document"]
-    shanghai = shanghai_documents(df)
-    doc_years = docs["year"][docs["year"] != "undated"].astype(int)
-    label_counts = df["label"].value_counts()
-    return [
-        Bar("statements", len(df), 800),
-        Bar("Chinese statements", (df["lang"] == "zh").sum(), 350),
-        Bar("English statements", (df["lang"] == "en").sum(), 350),
-        *[Bar(f"label {_level_name(v)}", label_counts.get(v, 0), 100) for v in LEVELS],
-        Bar("document entries", len(docs), 300),
-        Bar("document jurisdictions", docs["jurisdiction"].nunique(), 8),
-        Bar("document years covered of 2013-2025", doc_years[doc_years.between(2013, 2025)].nunique(), 13),
-        Bar("distinct Shanghai documents", distinct_documents(shanghai), 20),
-        Bar("Traditional Chinese statements", (df["script"] == "hant").sum(), 35),
-        *[Bar(f"statements addressing {name}", addressing(df, name).sum(), 20) for name in OBJECTS],
-        Bar(
-            "test split statements",
-            (df.get("split_stratified", pd.Series(dtype=object)) == "test").sum(),
-            150,
-        ),
-    ]
-
-
-def goals(df: pd.DataFrame) -> list[Bar]:
-    """The bars of corpus v2, met once its pending statements are second-annotated and merged
-    (corpus/pending/README.md)."""
     docs = df[df["kind"] == "document"]
     shanghai = shanghai_documents(df)
     shanghai_years = shanghai.drop_duplicates("doc_id")["year"].value_counts()
@@ -135,12 +121,20 @@ def goals(df: pd.DataFrame) -> list[Bar]:
             Bar(f"Shanghai documents of {year}", shanghai_years.get(str(year), 0), 4)
             for year in SHANGHAI_YEARS
         ],
+        *[
+            Bar(
+                f"Shanghai documents by {name}",
+                distinct_documents(shanghai[shanghai["issuer"].str.contains(pattern)]),
+                1,
+            )
+            for name, pattern in SHANGHAI_ISSUERS.items()
+        ],
         Bar("mainland China national entries", (docs["jurisdiction"] == "CN").sum(), 25),
         Bar("Hong Kong entries", (docs["jurisdiction"] == "HK").sum(), 25),
         Bar(
             "test split statements",
             (df.get("split_stratified", pd.Series(dtype=object)) == "test").sum(),
-            150,
+            300,
         ),
     ]
 
@@ -268,13 +262,6 @@ def report(df: pd.DataFrame) -> str:
         *[
             f"[{'x' if bar.met else ' '}] {bar.name}: {bar.value:g} (at least {bar.minimum:g})"
             for bar in coverage(df)
-        ],
-        "",
-        "Corpus v2 goals (see corpus/pending/README.md)",
-        "---------------------------------------------",
-        *[
-            f"[{'x' if bar.met else ' '}] {bar.name}: {bar.value:g} (at least {bar.minimum:g})"
-            for bar in goals(df)
         ],
         "",
         f"Aim: per-object level alpha >= {OBJECT_ALPHA_AIM}",
