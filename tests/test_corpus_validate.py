@@ -67,6 +67,7 @@ def test_blank_line_is_reported(small_corpus):
         ({"label_a": "2"}, "'label_a' must be an integer in -2..2, got '2'"),
         ({"label_b": True}, "'label_b' must be an integer in -2..2, got True"),
         ({"label_b": None}, "'label_b' is missing: every statement is annotated twice"),
+        ({"targets_b": None}, "'targets_b' is missing: every statement is annotated twice"),
         ({"date": "2021-02-30"}, "'date' '2021-02-30' is not a calendar date"),
         ({"date": "2021/02/03"}, "'date' must be ISO YYYY-MM-DD, got '2021/02/03'"),
         ({"date": "2999-01-01"}, "'date' 2999-01-01 lies outside"),
