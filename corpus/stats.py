@@ -239,7 +239,10 @@ def report(df: pd.DataFrame) -> str:
         scheme = column.removeprefix("split_")
         lines += _table(
             f"Statements by label and split ({scheme})",
-            _crosstab(df["level"], pd.Categorical(df[column], categories=SPLITS)),
+            _crosstab(
+                df["level"],
+                pd.Series(pd.Categorical(df[column], categories=SPLITS), index=df.index, name="split"),
+            ),
         )
     lines += [
         *_table("Annotator agreement on the overall label", agreement(df)),
