@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from corpus.jsonl import json_lines
 from corpus.schema import DATA_DIR
 
 
@@ -38,30 +38,12 @@ def corpus_files(data_dir: Path = DATA_DIR) -> list[Path]:
 
 def read_jsonl(path: Path) -> tuple[list[Entry], list[Problem]]:
     """Parse one JSON Lines file; every line that is not a JSON object becomes a Problem."""
-    raw = Path(path).read_bytes()
     entries, problems = [], []
-    lines = raw.split(b"\n")
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            if number < len(lines):  # the empty piece after the final newline is no line
-                problems.append(Problem(path, number, "blank line"))
-            continue
-        try:
-            text = line.decode("utf-8")
-        except UnicodeDecodeError as err:
-            problems.append(
-                Problem(path, number, f"not UTF-8 (byte {err.start}: {line[err.start : err.start + 1]!r})")
-            )
-            continue
-        try:
-            record = json.loads(text)
-        except json.JSONDecodeError as err:
-            problems.append(Problem(path, number, f"invalid JSON: {err.msg} at column {err.colno}"))
-            continue
-        if not isinstance(record, dict):
-            problems.append(Problem(path, number, f"expected a JSON object, got {type(record).__name__}"))
-            continue
-        entries.append(Entry(Path(path), number, record))
+    for line in json_lines(Path(path).read_bytes(), blank_is_problem=True):
+        if line.problem:
+            problems.append(Problem(path, line.number, line.problem))
+        else:
+            entries.append(Entry(Path(path), line.number, line.record))
     return entries, problems
 
 

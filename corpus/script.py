@@ -7,7 +7,8 @@ from functools import lru_cache
 
 import opencc
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
+from corpus.language import HAN
+
 _LATIN = re.compile(r"[A-Za-z]")
 
 
@@ -19,10 +20,10 @@ def _converters() -> tuple[opencc.OpenCC, opencc.OpenCC]:
 def script_counts(text: str) -> dict[str, int]:
     """Characters only Traditional writing uses, only Simplified writing uses, and Latin letters."""
     to_simplified, to_traditional = _converters()
-    chars = set(_CJK.findall(text))
+    chars = set(HAN.findall(text))
     hant = sum(text.count(c) for c in chars if to_simplified.convert(c) != c)
     hans = sum(text.count(c) for c in chars if to_traditional.convert(c) != c)
-    return {"hant": hant, "hans": hans, "latin": len(_LATIN.findall(text)), "cjk": len(_CJK.findall(text))}
+    return {"hant": hant, "hans": hans, "latin": len(_LATIN.findall(text)), "cjk": len(HAN.findall(text))}
 
 
 def detect_script(text: str) -> str | None:

@@ -24,6 +24,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.model_selection import StratifiedGroupKFold
 
+from corpus.atomic import atomic_file
 from corpus.dedup import near_duplicate_pairs
 from corpus.schema import SPLITS, group_key
 
@@ -69,9 +70,8 @@ def save_splits(assignment: dict[str, str], path: Path, **about) -> None:
     """Write the assignment as sorted id lists per split (stable, reviewable diffs), after `about`."""
     about = about or {"seed": SEED}
     stored = {**about, **{name: sorted(i for i, s in assignment.items() if s == name) for name in SPLITS}}
-    tmp = Path(path).with_suffix(".tmp")
-    tmp.write_text(json.dumps(stored, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    with atomic_file(path) as tmp:
+        tmp.write_text(json.dumps(stored, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 def components(records: list[dict]) -> np.ndarray:

@@ -8,6 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from corpus.dedup import near_duplicate_pairs, normalise
+from corpus.language import detect_language
 from corpus.records import Entry, Problem, read_corpus
 from corpus.scale import LEVELS
 from corpus.schema import (
@@ -30,8 +31,6 @@ from corpus.splits import SCHEMES, derive_split, load_splits, scheme_file
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_LATIN = re.compile(r"[A-Za-z]")
 _ANNOTATIONS = (("label", "targets"), ("label_a", "targets_a"), ("label_b", "targets_b"))
 EARLIEST_YEAR = 2008  # the Bitcoin white paper; no statement on the subject predates it
 
@@ -126,10 +125,10 @@ def _check_label_in_targets(record: dict, label_field: str, targets_field: str) 
 
 
 def _check_language(text: str, lang: str) -> list[str]:
-    cjk, latin = len(_CJK.findall(text)), len(_LATIN.findall(text))
-    if lang == "zh" and cjk < latin:
+    found = detect_language(text)
+    if lang == "zh" and found == "en":
         return ["'lang' is zh but the text is mostly not Chinese"]
-    if lang == "en" and cjk > 0.05 * max(latin, 1):
+    if lang == "en" and found == "zh":
         return ["'lang' is en but the text is largely Chinese"]
     return []
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from corpus.jsonl import json_lines
 
 SUFFIXES = (".jsonl", ".csv", ".txt", ".pdf", ".docx")
 
@@ -80,11 +81,7 @@ def _decode(raw: bytes, name: str, first_line: int = 1) -> tuple[str | None, str
         )
 
 
-def _record_row(name: str, number: int, record, text_field: str) -> Row:
-    if not isinstance(record, dict):
-        return Row(
-            name, number, error=f"{name}:{number}: expected a JSON object, got {type(record).__name__}"
-        )
+def _record_row(name: str, number: int, record: dict, text_field: str) -> Row:
     row = Row(name, number, fields=record)
     text = record.get(text_field)
     if text_field not in record:
@@ -97,24 +94,16 @@ def _record_row(name: str, number: int, record, text_field: str) -> Row:
     return row
 
 
-def _json_lines(name: str, lines: list[bytes], text_field: str) -> Iterator[Row]:
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        text, problem = _decode(raw, name, number)
-        if problem:
-            yield Row(name, number, error=problem)
-            continue
-        try:
-            record = json.loads(text)
-        except json.JSONDecodeError as err:
-            yield Row(name, number, error=f"{name}:{number}: invalid JSON: {err.msg} at column {err.colno}")
-            continue
-        yield _record_row(name, number, record, text_field)
+def _json_lines(name: str, raw: bytes, text_field: str) -> Iterator[Row]:
+    for line in json_lines(raw):
+        if line.problem:
+            yield Row(name, line.number, error=f"{name}:{line.number}: {line.problem}")
+        else:
+            yield _record_row(name, line.number, line.record, text_field)
 
 
 def _jsonl(name: str, text_field: str) -> Iterator[Row]:
-    yield from _json_lines(name, Path(name).read_bytes().split(b"\n"), text_field)
+    yield from _json_lines(name, Path(name).read_bytes(), text_field)
 
 
 def _csv(name: str, text_field: str) -> Iterator[Row]:
@@ -163,10 +152,11 @@ def _whole_file(name: str, suffix: str) -> Row:
 
 def _stdin(text_field: str) -> Iterator[Row]:
     """JSON Lines when the input starts with '{', else one document per line of text."""
-    lines = sys.stdin.buffer.read().split(b"\n")
+    raw = sys.stdin.buffer.read()
+    lines = raw.split(b"\n")
     first = next((line.strip() for line in lines if line.strip()), b"")
     if first.startswith(b"{"):
-        yield from _json_lines("-", lines, text_field)
+        yield from _json_lines("-", raw, text_field)
         return
     for number, raw in enumerate(lines, start=1):
         if raw.strip():

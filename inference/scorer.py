@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from corpus.language import detect_language
 from corpus.scale import N_LEVELS, NAMES, level_of, name_of, scores, softmax
-from inference.language import detect_language
 from inference.models import StanceModel, join_windows, load_model
 from inference.paths import default_model_dir
 from inference.words import words

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
 
+from corpus.atomic import atomic_file
+from corpus.jsonl import json_lines
 from corpus.scale import NAMES
 from inference.readers import Row
 from inference.scorer import Scored
@@ -50,8 +51,14 @@ def spreadsheet_safe(value):
 def write_records(path: Path, records: list[dict]) -> None:
     """Write `records` to `path` in the format its suffix names, atomically."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
     suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise ValueError(f"{path}: output must end in {', '.join(FORMATS)}")
+    with atomic_file(path) as tmp:
+        _write(tmp, suffix, records)
+
+
+def _write(tmp: Path, suffix: str, records: list[dict]) -> None:
     if suffix == ".jsonl":
         with open(tmp, "w", encoding="utf-8") as sink:
             sink.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
@@ -69,9 +76,6 @@ def write_records(path: Path, records: list[dict]) -> None:
                 lambda v: v if v is None or isinstance(v, str) else json.dumps(v)
             )
         frame.to_parquet(tmp, index=False)
-    else:
-        raise ValueError(f"{path}: output must end in {', '.join(FORMATS)}")
-    os.replace(tmp, path)
 
 
 def read_records(path: Path) -> list[dict]:
@@ -79,8 +83,11 @@ def read_records(path: Path) -> list[dict]:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
-        lines = path.read_text(encoding="utf-8").splitlines()
-        return [json.loads(line) for line in lines if line.strip()]
+        lines = list(json_lines(path.read_bytes()))
+        damaged = next((line for line in lines if line.problem), None)
+        if damaged:
+            raise ValueError(f"{path}:{damaged.number}: {damaged.problem}")
+        return [line.record for line in lines]
     if suffix == ".csv":
         with open(path, encoding="utf-8", newline="") as source:
             records = list(csv.DictReader(source))

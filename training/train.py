@@ -9,11 +9,11 @@ from pathlib import Path
 from transformers import set_seed
 
 from corpus import load_corpus
+from corpus.atomic import staged_folder
 from corpus.schema import DATA_DIR, SPLITS_FILE
 from corpus.splits import scheme_file
 from inference import Scorer
 from inference.models import save_model
-from training.atomic import staged_folder
 from training.baseline import fit_baseline
 from training.card import model_card
 from training.config import TrainConfig

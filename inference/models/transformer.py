@@ -9,7 +9,6 @@ embeddings of the fp32 model (summed over a word's tokens).
 from __future__ import annotations
 
 import copy
-import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+from corpus.atomic import atomic_file
 from corpus.scale import LEVELS, N_LEVELS, NAMES
 from inference.paths import cache_dir, model_fingerprint
 
@@ -210,15 +210,13 @@ class OnnxReader:
 
 def _export(network: torch.nn.Module, path: Path) -> None:
     """Write `network` as ONNX with dynamic batch and length, atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     example = torch.ones(1, 16, dtype=torch.long)
     axes = {
         "input_ids": {0: "batch", 1: "tokens"},
         "attention_mask": {0: "batch", 1: "tokens"},
         "logits": {0: "batch"},
     }
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), atomic_file(path) as tmp:
         warnings.simplefilter("ignore")
         torch.onnx.export(
             network.eval(),
@@ -230,7 +228,6 @@ def _export(network: torch.nn.Module, path: Path) -> None:
             opset_version=17,
             dynamo=False,
         )
-    os.replace(tmp, path)
 
 
 def _quantised(network: torch.nn.Module) -> torch.nn.Module:

@@ -1,8 +1,11 @@
-"""Write a folder atomically: build it beside its destination, then swap it in with one rename."""
+"""Write files and folders atomically: build them beside their destination, then swap them in with
+one rename, so that a crash never leaves half a file where a good one stood. (Every layer writes
+this way; it lives in corpus, the layer all others build on.)"""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -35,3 +38,17 @@ def staged_folder(destination: Path, overwrite: bool = False) -> Iterator[Path]:
             shutil.rmtree(retired)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def atomic_file(destination: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `destination`; write it, and on success it replaces
+    `destination`; on error it is removed and `destination` is untouched."""
+    destination = Path(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    tmp = destination.with_name(f".{destination.name}.{os.getpid()}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, destination)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,10 +1,11 @@
-"""Which language a document is written in: Chinese, English, or a mix of both."""
+"""Which language a text is written in: Chinese, English, or a mix of both; and what a Chinese
+character is (the one definition the script check and the scorer share)."""
 
 from __future__ import annotations
 
 import re
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 # A Chinese character carries roughly what an English word does; beyond this share a text is one language.
 _MAJORITY = 0.8
@@ -12,7 +13,7 @@ _MAJORITY = 0.8
 
 def detect_language(text: str) -> str:
     """'zh', 'en' or 'mixed', by the share of Chinese characters among characters plus English words."""
-    han, words = len(_HAN.findall(text)), len(_LATIN_WORD.findall(text))
+    han, words = len(HAN.findall(text)), len(_LATIN_WORD.findall(text))
     if han + words == 0:
         return "mixed"
     share = han / (han + words)

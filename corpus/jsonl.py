@@ -1,0 +1,45 @@
+"""JSON Lines, read line by line: each line's number and its object, or what is wrong with it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Line:
+    """One non-blank line of a JSON Lines text: its 1-based number, and its object or a problem."""
+
+    number: int
+    record: dict | None = None
+    problem: str | None = None
+
+
+def json_lines(raw: bytes, blank_is_problem: bool = False) -> Iterator[Line]:
+    """Every line of `raw` that is not blank (a blank line before the last newline is a problem when
+    `blank_is_problem`). A line that is not UTF-8 (a byte-order mark is allowed), not JSON or not an
+    object gets a problem instead of a record; the other lines are read all the same."""
+    lines = raw.split(b"\n")
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            if blank_is_problem and number < len(lines):  # the piece after the final newline is no line
+                yield Line(number, problem="blank line")
+            continue
+        try:
+            text = line.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as err:
+            byte = line[err.start : err.start + 1]
+            yield Line(
+                number, problem=f"not UTF-8 (byte {byte!r} at offset {err.start}); save the file as UTF-8"
+            )
+            continue
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as err:
+            yield Line(number, problem=f"invalid JSON: {err.msg} at column {err.colno}")
+            continue
+        if not isinstance(record, dict):
+            yield Line(number, problem=f"expected a JSON object, got {type(record).__name__}")
+            continue
+        yield Line(number, record=record)
