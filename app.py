@@ -26,10 +26,16 @@ from inference.paths import default_model_dir  # noqa: E402
 from inference.readers import document_text  # noqa: E402
 from inference.scorer import Scorer  # noqa: E402
 from stancetrace import render, trajectory  # noqa: E402
+from stancetrace.store import COLUMNS as STORED_COLUMNS
 from stancetrace.store import TimelineStore, default_store_path  # noqa: E402
 
 MAX_CHARS = 100_000
 EXPLAIN_STEPS = 4  # integrated-gradient steps per statement: evidence in about a second on 2 cores
+# Local fonts only: the default theme would ask the browser for web fonts from another host.
+THEME = gr.themes.Default(
+    font=["ui-sans-serif", "system-ui", "Noto Sans CJK SC", "sans-serif"],
+    font_mono=["ui-monospace", "SFMono-Regular", "monospace"],
+)
 SEED_CASE = "cn-sh-2025-sasac-stablecoin-study-p1"
 _BLANK_LINE = re.compile(r"\n\s*\n")
 
@@ -57,6 +63,7 @@ class StanceApp:
         self.scorer = Scorer(self.model_dir, explain_steps=EXPLAIN_STEPS)
         self.store = TimelineStore(store_path or default_store_path())
         self._corpus_points = None
+        self._exports = tempfile.TemporaryDirectory(prefix="stancetrace-")  # removed with the app
 
     def corpus_points(self) -> pd.DataFrame:
         if self._corpus_points is None:
@@ -107,9 +114,7 @@ class StanceApp:
         return f"Deleted statement {int(statement_id)}.", self.stored_table()
 
     def stored_table(self) -> pd.DataFrame:
-        frame = pd.DataFrame(
-            self.store.all(), columns=["id", "date", "jurisdiction", "issuer", "text", "label", "score"]
-        )
+        frame = pd.DataFrame(self.store.all(), columns=list(STORED_COLUMNS))
         frame["text"] = frame["text"].str.slice(0, 80)
         return frame.round({"score": 3})
 
@@ -118,7 +123,7 @@ class StanceApp:
         points = trajectory.table(
             self.corpus_points(), trajectory.stored_points(self.store.all()), jurisdictions or ["CN-SH"]
         )
-        folder = Path(tempfile.mkdtemp(prefix="stancetrace-"))
+        folder = Path(self._exports.name)  # each plot replaces the last one's files
         csv_path = folder / "stance-trajectory.csv"
         points.to_csv(csv_path, index=False)
         png_path = trajectory.png(points, folder / "stance-trajectory.png")
@@ -126,6 +131,18 @@ class StanceApp:
             date=points["date"].dt.strftime("%Y-%m-%d"), text=points["text"].str.slice(0, 80)
         )
         return trajectory.figure(points), shown, str(csv_path), str(png_path)
+
+    def launch(self, port: int, inbrowser: bool = False, prevent_thread_lock: bool = False) -> gr.Blocks:
+        """Serve the app on 127.0.0.1:`port`; returns the running Blocks (close() stops it)."""
+        blocks = self.build()
+        blocks.launch(
+            server_name="127.0.0.1",
+            server_port=port,
+            inbrowser=inbrowser,
+            prevent_thread_lock=prevent_thread_lock,
+            theme=THEME,
+        )
+        return blocks
 
     def build(self) -> gr.Blocks:
         with gr.Blocks(title="StanceTrace") as blocks:
@@ -207,7 +224,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     app = StanceApp(args.model, args.db)
     app.corpus_points()  # scored once per model and cached, so the Trajectory tab opens fast
-    app.build().launch(server_name="127.0.0.1", server_port=args.port, inbrowser=not args.no_browser)
+    app.launch(args.port, inbrowser=not args.no_browser)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS statements (
     added TEXT NOT NULL DEFAULT (datetime('now'))
 )
 """
-COLUMNS = ("id", "date", "jurisdiction", "issuer", "text", "label", "score")
+COLUMNS = ("id", "date", "jurisdiction", "issuer", "text", "label", "score")  # as the app shows them
+_ADDED = COLUMNS[1:]  # what `add` writes; the id is given by SQLite
 
 
 def default_store_path() -> Path:
@@ -47,8 +48,7 @@ class TimelineStore:
     ) -> int:
         with self._connect() as db:
             cursor = db.execute(
-                "INSERT INTO statements (date, jurisdiction, issuer, text, label, score) VALUES (?, ?, "
-                "?, ?, ?, ?)",
+                f"INSERT INTO statements ({', '.join(_ADDED)}) VALUES ({', '.join('?' * len(_ADDED))})",
                 (date, jurisdiction, issuer or None, text, label, float(score)),
             )
             return int(cursor.lastrowid)

@@ -8,6 +8,7 @@ differences between neighbouring documents (median absolute difference / (0.6745
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -17,9 +18,13 @@ import plotly.graph_objects as go
 import ruptures
 
 from corpus import load_all
+from corpus.atomic import atomic_file
 from corpus.schema import JURISDICTIONS
 from inference.paths import cache_dir, model_fingerprint
+from stancetrace.store import COLUMNS
 
+# What a corpus point is made of: a change in any of these scores the corpus anew.
+CACHE_KEY_COLUMNS = ("id", "pair_id", "lang", "date", "jurisdiction", "issuer", "title", "text")
 OVERLAYS = ["CN-SH", "CN", "HK", "US", "EU"]
 TREND_WINDOW = 5
 MIN_SEGMENT = 3
@@ -28,11 +33,12 @@ COLOURS = {"CN-SH": "#c0392b", "CN": "#e67e22", "HK": "#8e44ad", "US": "#2471a3"
 
 def corpus_points(scorer, model_dir: Path) -> pd.DataFrame:
     """One point per dated corpus document statement (zh and en renderings of a pair averaged), cached
-    per model."""
-    cache = cache_dir() / "scores" / f"corpus-{model_fingerprint(model_dir)}.json"
+    per model and corpus content: a changed model or a changed statement scores anew."""
+    corpus = load_all().filter(lambda r: r["kind"] == "document" and r["date"] is not None)
+    content = hashlib.sha256(corpus.select_columns(list(CACHE_KEY_COLUMNS)).to_pandas().to_json().encode())
+    cache = cache_dir() / "scores" / f"corpus-{model_fingerprint(model_dir)}-{content.hexdigest()[:16]}.json"
     if cache.exists():
         return pd.DataFrame(json.loads(cache.read_text(encoding="utf-8")))
-    corpus = load_all().filter(lambda r: r["kind"] == "document" and r["date"] is not None)
     results = scorer.score(corpus["text"])
     frame = pd.DataFrame(
         {  # one statement: a zh/en pair, or a statement written in one language only
@@ -56,15 +62,13 @@ def corpus_points(scorer, model_dir: Path) -> pd.DataFrame:
     )
     points["text"] = english["text"].reindex(points.index).fillna(frame.groupby("pair_id")["text"].first())
     points = points.reset_index(drop=True).assign(source="corpus")
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_text(points.to_json(orient="records", force_ascii=False), encoding="utf-8")
+    with atomic_file(cache) as tmp:
+        tmp.write_text(points.to_json(orient="records", force_ascii=False), encoding="utf-8")
     return points
 
 
 def stored_points(statements: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        statements, columns=["id", "date", "jurisdiction", "issuer", "text", "label", "score"]
-    )
+    frame = pd.DataFrame(statements, columns=list(COLUMNS))
     return frame.assign(title="(added by you)", source="stored").drop(columns=["label"])
 
 

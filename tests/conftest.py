@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from pathlib import Path
 
@@ -106,10 +108,16 @@ def private_folders(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def base_model_dir(tmp_path_factory) -> Path:
-    """The packaged base model, converted once per test session into a temporary cache."""
-    from training.base_model import prepare_base_model
+    """The packaged base model, converted once per test session by `stance base --out`; the folder it
+    printed is kept beside it in `printed.txt` for the command's test."""
+    from stancetrace.cli import main
 
-    return prepare_base_model(tmp_path_factory.mktemp("cache") / "e5")
+    folder = tmp_path_factory.mktemp("cache") / "e5"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["base", "--out", str(folder)]) == 0
+    (folder.parent / "printed.txt").write_text(printed.getvalue())
+    return folder
 
 
 @pytest.fixture(scope="session")

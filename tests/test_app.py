@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import gradio as gr
 import numpy as np
@@ -69,9 +70,8 @@ def running_app(tiny_stance_model, tmp_path_factory):
     model = os.environ.get("STANCETRACE_TEST_MODEL") or tiny_stance_model[0]
     application = stance_app.StanceApp(model, tmp_path_factory.mktemp("db") / "timeline.sqlite")
     application.corpus_points()
-    blocks = application.build()
     port = free_port()
-    blocks.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, inbrowser=False)
+    blocks = application.launch(port, prevent_thread_lock=True)
     yield f"http://127.0.0.1:{port}/", application
     blocks.close()
 
@@ -97,18 +97,18 @@ def test_a_cjk_font_is_installed():
     assert "CJK" in listed, "install fonts-noto-cjk, or Chinese renders as empty boxes"
 
 
-@pytest.mark.skipif(
-    not shutil.which("chromium"), reason="Debian chromium is not installed (scripts/test.sh installs it)"
-)
 def test_in_a_real_browser(running_app, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
+    assert shutil.which("chromium"), "Debian chromium is missing: scripts/test.sh installs it"
     url, application = running_app
+    requested = []
     shots = Path(os.environ.get("STANCETRACE_SCREENSHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=BROWSER_FLAGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1100})
+        page.on("request", lambda request: requested.append(request.url))
         page.goto(url)
         page.locator("#statement textarea").fill(STATEMENT)
         page.locator("#score-button").click()
@@ -134,6 +134,12 @@ def test_in_a_real_browser(running_app, tmp_path):
         page.screenshot(path=str(shots / "trajectory-tab.png"), full_page=True)
         browser.close()
     assert (shots / "score-tab.png").stat().st_size > 10_000
+    outside = [
+        u
+        for u in requested
+        if urlsplit(u).scheme in ("http", "https", "ws", "wss") and urlsplit(u).hostname != "127.0.0.1"
+    ]
+    assert requested and outside == []  # fonts and scripts are local: nothing leaves the machine
 
 
 def test_stance_app_passes_its_options_to_the_app(monkeypatch):

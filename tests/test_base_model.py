@@ -57,3 +57,9 @@ def test_dequantise_reads_nibbles_in_order():
     values = base_model._dequantise(scale + nibbles, 32)
     assert values[:16].tolist() == [(j - 8) * 0.5 for j in range(16)]
     assert values[16:].tolist() == [(15 - j - 8) * 0.5 for j in range(16)]
+
+
+def test_base_command_prints_the_folder_it_built(base_model_dir):
+    assert (base_model_dir.parent / "printed.txt").read_text().strip() == str(base_model_dir)
+    for name in ("config.json", "model.safetensors", "tokenizer.json", "SOURCE.json"):
+        assert (base_model_dir / name).exists(), name

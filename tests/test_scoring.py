@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from docx import Document
 
+from corpus.language import detect_language
 from inference import batch
-from inference.language import detect_language
 from inference.scorer import Scorer
 from stancetrace.cli import main
 

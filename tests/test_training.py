@@ -84,7 +84,8 @@ def test_baseline_round_trip_without_pickle(tmp_path):
     test = load_corpus()["test"]
     reloaded = evaluate(Scorer(out), {c: test[c] for c in ("text", "label", "lang", "pair_id")})
     assert reloaded["overall"] == pytest.approx(metrics["test"]["overall"])
-    np.load(out / "baseline.npz", allow_pickle=False)  # loads with pickle disabled
+    weights = np.load(out / "baseline.npz", allow_pickle=False)  # loads with pickle disabled
+    assert sorted(weights.files) == ["coef", "idf", "intercept"]
 
 
 def test_train_one_language(tmp_path):
