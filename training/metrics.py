@@ -6,7 +6,7 @@ import numpy as np
 from scipy.stats import spearmanr
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 
-from corpus.scale import LEVELS
+from corpus.scale import LEVELS, class_of, level_of
 
 
 def expected_calibration_error(probs: np.ndarray, classes: np.ndarray, bins: int = 10) -> float:
@@ -26,8 +26,8 @@ def expected_calibration_error(probs: np.ndarray, classes: np.ndarray, bins: int
 def stance_metrics(levels: np.ndarray, probs: np.ndarray, scores: np.ndarray) -> dict:
     """Accuracy, macro-F1, adjacent accuracy, MAE in levels, Spearman of score vs level, and ECE."""
     levels = np.asarray(levels)
-    predicted = np.asarray(LEVELS)[probs.argmax(axis=1)]
-    classes = np.searchsorted(LEVELS, levels)
+    predicted = level_of(probs)
+    classes = np.array([class_of(v) for v in levels])
     present = sorted(set(levels.tolist()))
     rho = spearmanr(scores, levels).statistic if len(set(levels.tolist())) > 1 else float("nan")
     return {
@@ -43,7 +43,7 @@ def stance_metrics(levels: np.ndarray, probs: np.ndarray, scores: np.ndarray) ->
 
 def per_label(levels: np.ndarray, probs: np.ndarray) -> dict:
     """Precision, recall, F1 and support per level, and the confusion matrix (rows: true level)."""
-    predicted = np.asarray(LEVELS)[probs.argmax(axis=1)]
+    predicted = level_of(probs)
     f1 = f1_score(levels, predicted, labels=list(LEVELS), average=None, zero_division=0)
     matrix = confusion_matrix(levels, predicted, labels=list(LEVELS))
     recall = np.divide(
