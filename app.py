@@ -26,6 +26,7 @@ from inference.paths import default_model_dir  # noqa: E402
 from inference.readers import document_text  # noqa: E402
 from inference.scorer import Scorer  # noqa: E402
 from stancetrace import render, trajectory  # noqa: E402
+from stancetrace.cli import whole_number  # noqa: E402
 from stancetrace.store import COLUMNS as STORED_COLUMNS
 from stancetrace.store import TimelineStore, default_store_path  # noqa: E402
 
@@ -219,7 +220,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--db", type=Path, help="timeline database (default: $STANCETRACE_DB or the user's data folder)"
     )
-    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
+    parser.add_argument(
+        "--port", type=whole_number(1, 65535), default=int(os.environ.get("GRADIO_SERVER_PORT", 7860))
+    )
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
     args = parser.parse_args(argv)
     app = StanceApp(args.model, args.db)

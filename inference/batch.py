@@ -8,9 +8,9 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from inference.readers import Row, read_rows
+from inference.readers import Row, expand, read_rows
 from inference.scorer import Scorer
-from inference.writers import FORMATS, output_record, read_records, write_records
+from inference.writers import FORMATS, output_record, recover_records, write_records
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,7 @@ class Summary:
     scored: int
     reused: int
     failed: int
+    notes: tuple[str, ...] = ()  # what was recovered from damaged earlier outputs
 
     def __str__(self) -> str:
         return (
@@ -50,10 +51,12 @@ def score_files(
     if out.suffix.lower() not in FORMATS:
         raise ValueError(f"{out}: output must end in {', '.join(FORMATS)}")
     partial = partial_path(out)
-    earlier = (read_records(out) if out.exists() else []) + (
-        read_records(partial) if partial.exists() else []
-    )
-    done = {_key(r): r for r in earlier if r.get("error") is None}
+    _refuse_inputs_as_output(inputs, out, partial)
+    earlier, notes = recover_records(out) if out.exists() else ([], [])
+    if partial.exists():  # ours: a line cut short by an interruption is dropped without a copy
+        found, more = recover_records(partial, keep_damaged=False)
+        earlier, notes = earlier + found, notes + more
+    done = {_key(r): r for r in earlier if r.get("error") is None and r.get("label") is not None}
     rows = list(read_rows(inputs, text_field))
     reused = sum(r.key in done for r in rows)
     todo = [r for r in rows if r.error is None and r.key not in done]
@@ -70,7 +73,15 @@ def score_files(
         scored=len(todo),
         reused=reused,
         failed=sum(r.get("error") is not None for r in records[: len(rows)]),
+        notes=tuple(notes),
     )
+
+
+def _refuse_inputs_as_output(inputs: list[str], out: Path, partial: Path) -> None:
+    ours = {out.resolve(), partial.resolve()}
+    for name in expand(inputs):
+        if name != "-" and Path(name).resolve() in ours:
+            raise ValueError(f"{name} is also an input: write the scores to another --out")
 
 
 def _score(todo: list[Row], model, batch_size: int, explain: bool, engine: str, partial: Path) -> dict:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from pathlib import Path
 
 from corpus.jsonl import json_lines
 
+# What decoding with errors="surrogateescape" leaves of a byte that is not UTF-8.
+_UNDECODED = re.compile("[\udc80-\udcff]")
 SUFFIXES = (".jsonl", ".csv", ".txt", ".pdf", ".docx")
 
 
@@ -107,13 +110,18 @@ def _jsonl(name: str, text_field: str) -> Iterator[Row]:
 
 
 def _csv(name: str, text_field: str) -> Iterator[Row]:
-    text, problem = _decode(Path(name).read_bytes(), name)
-    if problem:
-        yield Row(name, 0, error=problem)
-        return
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    """Rows of a CSV file, each on its own: a row with bytes that are not UTF-8 gets an error naming
+    its line, and the rows around it are read all the same."""
+    raw = Path(name).read_bytes().removeprefix(b"\xef\xbb\xbf")
+    reader = csv.DictReader(io.StringIO(raw.decode("utf-8", errors="surrogateescape"), newline=""))
     for record in reader:
         extra = record.pop(None, None)
+        bad = next((v for v in [*record.values(), *(extra or [])] if _UNDECODED.search(v or "")), None)
+        if bad is not None:
+            byte = _UNDECODED.search(bad).group().encode("utf-8", errors="surrogateescape")
+            error = f"{name}:{reader.line_num}: not UTF-8 (byte {byte!r}); save the file as UTF-8"
+            yield Row(name, reader.line_num, error=error)
+            continue
         row = _record_row(name, reader.line_num, record, text_field)
         if extra and not row.error:
             row.error = f"{name}:{reader.line_num}: {len(extra)} more value(s) than the header has columns"

@@ -13,6 +13,8 @@ from inference.models import StanceModel, join_windows, load_model
 from inference.paths import default_model_dir
 from inference.words import words
 
+NOT_FINITE = "the model gave probabilities that are not finite numbers: it is damaged; retrain it"
+
 
 @dataclass
 class Evidence:
@@ -85,6 +87,9 @@ class Scorer:
         todo = [i for i, r in enumerate(results) if r.error is None]
         windows = [self.stance_model.windows(texts[i], self.max_tokens) for i in todo]
         for i, text_windows, probs in zip(todo, windows, self._read(windows)):
+            if not np.isfinite(probs).all():
+                results[i] = Scored(error=NOT_FINITE)
+                continue
             level = int(level_of(probs))
             results[i] = Scored(
                 label=name_of(level),

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+import shutil
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +22,7 @@ LOCATION = ("source_file", "source_row")
 RESULTS = tuple(Scored.__dataclass_fields__)
 # Leading characters that make a spreadsheet read a cell as a formula (OWASP: CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
 def output_record(row: Row, result: Scored | None) -> dict:
@@ -44,8 +48,11 @@ def flat(record: dict) -> dict:
 
 
 def spreadsheet_safe(value):
-    """Text that a spreadsheet would run as a formula, prefixed with an apostrophe."""
-    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+    """Text that a spreadsheet would run as a formula, prefixed with an apostrophe; numbers, and text
+    that is only a number, stay as they are."""
+    if not isinstance(value, str) or not value.startswith(_FORMULA_START) or _NUMBER.fullmatch(value):
+        return value
+    return "'" + value
 
 
 def write_records(path: Path, records: list[dict]) -> None:
@@ -79,21 +86,82 @@ def _write(tmp: Path, suffix: str, records: list[dict]) -> None:
 
 
 def read_records(path: Path) -> list[dict]:
-    """Records of an earlier output (any of the three formats), for resuming."""
+    """Records of an earlier output (any of the three formats); a damaged one is an error naming the
+    file and line."""
+    records, dropped = _read_output(Path(path))
+    if dropped:
+        number, problem = dropped[0]
+        raise ValueError(f"{path}:{number}: {problem}")
+    return records
+
+
+def recover_records(path: Path, keep_damaged: bool = True) -> tuple[list[dict], list[str]]:
+    """The readable records of an earlier output, and a note for each line dropped. A damaged file
+    is first copied beside itself (when `keep_damaged`), so nothing the user had is lost. A file that
+    holds no output of `stance score` at all is an error: it is not ours to replace."""
     path = Path(path)
+    records, dropped = _read_output(path)
+    if not dropped:
+        return records, []
+    notes = [f"{path}:{number}: dropped an unreadable line ({problem})" for number, problem in dropped]
+    if keep_damaged:
+        backup = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+        shutil.copy2(path, backup)
+        notes.append(f"{path}: the file as it was is kept at {backup}")
+    return records, notes
+
+
+def _read_output(path: Path) -> tuple[list[dict], list[tuple[int, str]]]:
+    """Records and (line, problem) of every line that could not be read."""
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
         lines = list(json_lines(path.read_bytes()))
-        damaged = next((line for line in lines if line.problem), None)
-        if damaged:
-            raise ValueError(f"{path}:{damaged.number}: {damaged.problem}")
-        return [line.record for line in lines]
-    if suffix == ".csv":
-        with open(path, encoding="utf-8", newline="") as source:
-            records = list(csv.DictReader(source))
+        records = [line.record for line in lines if line.record is not None]
+        dropped = [(line.number, line.problem) for line in lines if line.problem]
+    elif suffix == ".csv":
+        records, dropped = _read_csv(path)
     else:
-        records = pd.read_parquet(path).to_dict("records")
-    for record in records:  # CSV gives text; the key fields must compare equal to fresh rows
-        record["source_row"] = int(record["source_row"])
+        try:
+            records, dropped = pd.read_parquet(path).to_dict("records"), []
+        except Exception as err:  # pyarrow raises several kinds for a damaged file
+            raise ValueError(
+                f"{path} is not an output of `stance score` (cannot read it as Parquet: {err}); "
+                "move it away or choose another --out"
+            ) from None
+    if (dropped and not records) or any(not set(LOCATION) <= set(r) for r in records):
+        first = (
+            f"line {dropped[0][0]}: {dropped[0][1]}" if dropped else f"no {' and '.join(LOCATION)} columns"
+        )
+        raise ValueError(
+            f"{path} is not an output of `stance score` ({first}); move it away or choose another --out"
+        )
+    for record in records:
         record["error"] = record.get("error") or None
-    return records
+    return records, dropped
+
+
+def _read_csv(path: Path) -> tuple[list[dict], list[tuple[int, str]]]:
+    """CSV records with their numbers as numbers again, and the rows that are not whole."""
+    records, dropped = [], []
+    with open(path, encoding="utf-8", errors="replace", newline="") as source:
+        reader = csv.DictReader(source)
+        for record in reader:
+            try:
+                records.append(_typed(record))
+            except (TypeError, ValueError):
+                dropped.append((reader.line_num, "a row cut short or with a field that is not a number"))
+    return records, dropped
+
+
+_INTEGERS, _REALS = ("source_row", "level", "chunks"), ("score", *(f"prob_{name}" for name in NAMES))
+
+
+def _typed(record: dict) -> dict:
+    if None in record or any(v is None for v in record.values()):
+        raise ValueError("the row has a different number of fields than the header")
+    for column in _INTEGERS + _REALS:
+        if record.get(column) not in (None, ""):
+            record[column] = (int if column in _INTEGERS else float)(record[column])
+        elif column in record:
+            record[column] = None
+    return record

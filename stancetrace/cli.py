@@ -14,6 +14,24 @@ from corpus.validate import validate
 from stancetrace import __version__
 
 
+def whole_number(minimum: int, maximum: int | None = None):
+    """An argparse type: a whole number in minimum..maximum, else an error naming the range."""
+
+    def parse(text: str) -> int:
+        wanted = (
+            f"a whole number >= {minimum}" if maximum is None else f"a whole number in {minimum}..{maximum}"
+        )
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {wanted}, got {text!r}") from None
+        if value < minimum or (maximum is not None and value > maximum):
+            raise argparse.ArgumentTypeError(f"must be {wanted}, got {text!r}")
+        return value
+
+    return parse
+
+
 def _corpus_validate(args: argparse.Namespace) -> int:
     problems = validate(args.data_dir, args.splits)
     for problem in problems:
@@ -90,7 +108,7 @@ def _prepare(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from training.config import TrainConfig
     from training.evaluate import format_report
-    from training.train import train
+    from training.train import TrainingFailed, train
 
     overrides = {
         "base_model": args.base_model,
@@ -107,14 +125,18 @@ def _train(args: argparse.Namespace) -> int:
         return 0
     if args.out is None:
         raise ValueError("--out is required: the model folder to write")
-    metrics = train(
-        config,
-        args.out,
-        overwrite=args.overwrite,
-        data_dir=args.data_dir,
-        splits_file=args.splits,
-        split=args.split,
-    )
+    try:
+        metrics = train(
+            config,
+            args.out,
+            overwrite=args.overwrite,
+            data_dir=args.data_dir,
+            splits_file=args.splits,
+            split=args.split,
+        )
+    except TrainingFailed as err:
+        print(f"stance: training failed: {err}", file=sys.stderr)
+        return 1
     print(
         f"model saved to {args.out} ({metrics['train_seconds']} s of training)\n\nTest "
         f"split\n{format_report(metrics['test'])}"
@@ -182,6 +204,8 @@ def _score(args: argparse.Namespace) -> int:
         explain=args.explain,
         engine=args.engine,
     )
+    for note in summary.notes:
+        print(f"stance: note: {note}", file=sys.stderr)
     print(f"{args.out}: {summary}", file=sys.stderr)
     return 1 if summary.failed else 0
 
@@ -224,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         sub.set_defaults(handler=handler)
         if name == "split":
-            sub.add_argument("--seed", type=int, default=corpus_splits.SEED)
+            sub.add_argument("--seed", type=whole_number(0), default=corpus_splits.SEED)
             sub.add_argument(
                 "--reassign",
                 action="store_true",
@@ -267,12 +291,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--base-model", help="hub name or local folder (default: the packaged multilingual-e5-small)"
     )
-    train.add_argument("--epochs", type=int)
-    train.add_argument("--seed", type=int)
+    train.add_argument("--epochs", type=whole_number(1))
+    train.add_argument("--seed", type=whole_number(0))
     train.add_argument(
         "--train-lang", choices=["zh", "en"], help="train on one language only (cross-lingual transfer)"
     )
-    train.add_argument("--max-steps", type=int, help="stop after this many optimiser steps (smoke runs)")
+    train.add_argument(
+        "--max-steps", type=whole_number(1), help="stop after this many optimiser steps (smoke runs)"
+    )
     train.add_argument(
         "--baseline",
         action="store_true",
@@ -304,7 +330,9 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument(
         "--text-field", default="text", help="field or column holding the text (default: text)"
     )
-    score.add_argument("--batch-size", type=int, default=16)
+    score.add_argument(
+        "--batch-size", type=whole_number(1), default=16, help="documents per batch (default: 16)"
+    )
     score.add_argument(
         "--explain",
         action=argparse.BooleanOptionalAction,

@@ -11,6 +11,7 @@ from docx import Document
 from corpus.language import detect_language
 from inference import batch
 from inference.scorer import Scorer
+from inference.writers import read_records
 from stancetrace.cli import main
 
 ZH_BAN = "中国人民银行宣布，虚拟货币相关业务活动属于非法金融活动，一律严禁，坚决依法取缔。"
@@ -119,7 +120,7 @@ def inputs(tmp_path):
 def test_every_input_format_into_every_output_format(tiny_stance_model, inputs, tmp_path, suffix):
     out = tmp_path / f"scores{suffix}"
     assert main(["score", str(inputs), "--out", str(out), "--model", str(tiny_stance_model[0])]) == 0
-    records = batch.read_records(out)
+    records = read_records(out)
     by_source = {(r["source_file"].rsplit("/", 1)[-1], r["source_row"]): r for r in records}
     assert sorted(by_source) == [
         ("a.jsonl", 1),
@@ -151,7 +152,7 @@ def test_malformed_rows_are_reported_and_the_run_goes_on(tiny_stance_model, tmp_
     )
     out = tmp_path / "scores.jsonl"
     assert main(["score", str(source), "--out", str(out), "--model", str(tiny_stance_model[0])]) == 1
-    errors = [r["error"] for r in batch.read_records(out)]
+    errors = [r["error"] for r in read_records(out)]
     assert errors[0] is None
     assert errors[1].startswith(f"{source}:2: invalid JSON")
     assert errors[2] == f"{source}:3: no 'text' field (fields: body); use --text-field"
@@ -175,11 +176,11 @@ def test_interrupted_run_resumes_without_duplicates(tiny_stance_model, tmp_path,
     monkeypatch.setattr(Scorer, "score", interrupted)
     with pytest.raises(KeyboardInterrupt):
         batch.score_files([str(source)], out, model=tiny_stance_model[0], batch_size=4)
-    assert not out.exists() and len(batch.read_records(batch.partial_path(out))) == 4
+    assert not out.exists() and len(read_records(batch.partial_path(out))) == 4
     monkeypatch.setattr(Scorer, "score", real_score)
     summary = batch.score_files([str(source)], out, model=tiny_stance_model[0], batch_size=4)
     assert (summary.scored, summary.reused, summary.failed) == (6, 4, 0)
-    assert [r["n"] for r in batch.read_records(out)] == list(range(10))
+    assert [r["n"] for r in read_records(out)] == list(range(10))
     assert not batch.partial_path(out).exists()
     again = batch.score_files([str(source)], out, model=tiny_stance_model[0], batch_size=4)
     assert (again.scored, again.reused) == (0, 10)
@@ -189,7 +190,7 @@ def test_standard_input_and_explanations(tiny_stance_model, tmp_path, monkeypatc
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(f"{ZH_BAN}\n\n{EN_EXPLORE}\n".encode())))
     out = tmp_path / "scores.jsonl"
     assert main(["score", "-", "--out", str(out), "--model", str(tiny_stance_model[0]), "--explain"]) == 0
-    records = batch.read_records(out)
+    records = read_records(out)
     assert [(r["source_file"], r["source_row"]) for r in records] == [("-", 1), ("-", 3)]
     assert set(records[0]["evidence"]) == {"toward_ban", "toward_embrace"}
 
@@ -208,8 +209,8 @@ def test_ray_engine_gives_the_local_results(tiny_stance_model, inputs, tmp_path)
     )
     assert summary.scored == 4 and summary.failed == 0
     fields = ("source_file", "source_row", "label", "chunks")
-    ray_records = batch.read_records(distributed)
-    local_records = batch.read_records(local)
+    ray_records = read_records(distributed)
+    local_records = read_records(local)
     assert [[r[f] for f in fields] for r in ray_records] == [[r[f] for f in fields] for r in local_records]
     assert [r["score"] for r in ray_records] == pytest.approx([r["score"] for r in local_records], abs=1e-5)
 

@@ -52,7 +52,11 @@ def test_a_settings_file_with_a_bad_value_names_the_file(tmp_path):
 
 
 def test_cli_rejects_a_bad_setting_with_exit_2_and_writes_nothing(tmp_path, capsys):
-    assert main(["train", "--out", str(tmp_path / "m"), "--epochs", "0"]) == 2
+    with pytest.raises(SystemExit) as stopped:  # a flag is checked as it is parsed
+        main(["train", "--out", str(tmp_path / "m"), "--epochs", "0"])
+    assert stopped.value.code == 2
+    assert "argument --epochs: must be a whole number >= 1, got '0'" in capsys.readouterr().err
+    assert main(["train", "--out", str(tmp_path / "m"), "--set", "epochs=0"]) == 2
     assert "setting epochs must be an integer >= 1, got 0" in capsys.readouterr().err
     assert main(["train", "--out", str(tmp_path / "m"), "--set", "dropout=0.2"]) == 2
     assert "unknown setting(s) dropout" in capsys.readouterr().err

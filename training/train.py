@@ -20,6 +20,11 @@ from training.config import TrainConfig
 from training.evaluate import evaluate
 from training.transformer import base_transformer, fit_transformer
 
+
+class TrainingFailed(RuntimeError):
+    """A run that produced no usable model."""
+
+
 COLUMNS = ("text", "label", "lang", "pair_id", "kind")
 
 
@@ -50,6 +55,11 @@ def train(
             model = base_transformer(config.base_model)
             history = fit_transformer(model, train_rows, validation_rows, config)
         seconds = time.perf_counter() - started
+        if not model.finite():
+            raise TrainingFailed(
+                f"training gave weights or a temperature that are not finite numbers (NaN or infinity); "
+                f"nothing was written to {out}. Try a lower learning rate, or check the base model"
+            )
         save_model(model, staging)
         scorer = Scorer(staging)  # the figures describe what ships: the scorer's windows and precision
         metrics = {

@@ -62,6 +62,11 @@ class BaselineModel:
     def settings(self) -> dict:
         return {"c": self.c, "temperature": self.temperature}
 
+    def finite(self) -> bool:
+        """Whether every weight and the temperature are finite numbers."""
+        weights = (self.vectorizer.idf_, self.regression.coef_, self.regression.intercept_)
+        return bool(np.isfinite(self.temperature) and all(np.isfinite(w).all() for w in weights))
+
     def save_files(self, folder: Path) -> None:
         folder = Path(folder)
         vocabulary = sorted(self.vectorizer.vocabulary_, key=self.vectorizer.vocabulary_.get)

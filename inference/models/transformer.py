@@ -9,6 +9,7 @@ embeddings of the fp32 model (summed over a word's tokens).
 from __future__ import annotations
 
 import copy
+import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +87,12 @@ class TransformerModel:
 
     def settings(self) -> dict:
         return {"input_prefix": self.input_prefix, "temperature": self.temperature}
+
+    def finite(self) -> bool:
+        """Whether every weight and the temperature are finite numbers."""
+        return math.isfinite(self.temperature) and all(
+            bool(torch.isfinite(p).all()) for p in self.network.parameters()
+        )
 
     def save_files(self, folder: Path) -> None:
         self.network.save_pretrained(folder)
