@@ -12,6 +12,7 @@ import argparse
 import datetime as dt
 import os
 import re
+import sys
 import tempfile
 from pathlib import Path
 
@@ -25,13 +26,15 @@ from corpus.schema import JURISDICTIONS  # noqa: E402
 from inference.paths import default_model_dir  # noqa: E402
 from inference.readers import document_text  # noqa: E402
 from inference.scorer import Scorer  # noqa: E402
+from inference.writers import spreadsheet_safe  # noqa: E402
 from stancetrace import render, trajectory  # noqa: E402
 from stancetrace.cli import whole_number  # noqa: E402
 from stancetrace.store import COLUMNS as STORED_COLUMNS
-from stancetrace.store import TimelineStore, default_store_path  # noqa: E402
+from stancetrace.store import StoreError, TimelineStore, default_store_path  # noqa: E402
 
 MAX_CHARS = 100_000
 EXPLAIN_STEPS = 4  # integrated-gradient steps per statement: evidence in about a second on 2 cores
+SCORE_CONCURRENCY = 4
 # Local fonts only: the default theme would ask the browser for web fonts from another host.
 THEME = gr.themes.Default(
     font=["ui-sans-serif", "system-ui", "Noto Sans CJK SC", "sans-serif"],
@@ -39,6 +42,21 @@ THEME = gr.themes.Default(
 )
 SEED_CASE = "cn-sh-2025-sasac-stablecoin-study-p1"
 _BLANK_LINE = re.compile(r"\n\s*\n")
+
+
+# Dates a statement on the timeline may carry: from the early days of bitcoin to a year ahead.
+EARLIEST_DATE = dt.date(1990, 1, 1)
+
+
+def _timeline_date(text: str) -> dt.date:
+    try:
+        day = dt.date.fromisoformat((text or "").strip())
+    except ValueError:
+        raise gr.Error(f"Give the statement's date as YYYY-MM-DD (got {text!r}).") from None
+    latest = dt.date.today() + dt.timedelta(days=366)
+    if not EARLIEST_DATE <= day <= latest:
+        raise gr.Error(f"The date must lie between {EARLIEST_DATE} and {latest} (got {day}).")
+    return day
 
 
 def split_statements(text: str) -> list[str]:
@@ -75,7 +93,10 @@ class StanceApp:
         """Score pasted statements (blank-line separated) and an uploaded .txt/.pdf/.docx file."""
         statements = split_statements(text)
         if upload:
-            statements.append(document_text(upload).strip())
+            try:
+                statements.append(document_text(upload).strip())
+            except ValueError as err:
+                raise gr.Error(f"Cannot read the uploaded file: {err}") from None
         total = sum(len(s) for s in statements)
         if total > MAX_CHARS:
             raise gr.Error(
@@ -91,28 +112,48 @@ class StanceApp:
     def add_to_timeline(
         self, scored: list[dict], date: str, jurisdiction: str, issuer: str
     ) -> tuple[str, pd.DataFrame]:
-        """Store the last scored statements with their date and jurisdiction."""
+        """Store the last scored statements with their date and jurisdiction. Only their texts are
+        taken from the client: the label and score stored are the model's, computed here."""
         if not scored:
             raise gr.Error("Score a statement first.")
-        try:
-            day = dt.date.fromisoformat((date or "").strip())
-        except ValueError:
-            raise gr.Error(f"Give the statement's date as YYYY-MM-DD (got {date!r}).") from None
+        if not isinstance(scored, list) or not all(
+            isinstance(s, dict) and isinstance(s.get("text"), str) and s["text"].strip() for s in scored
+        ):
+            raise gr.Error("Each statement to add needs its text; score it first.")
+        texts = [s["text"] for s in scored]
+        if sum(len(t) for t in texts) > MAX_CHARS:
+            raise gr.Error(f"The statements have more than {MAX_CHARS:,} characters.")
+        day = _timeline_date(date)
         if jurisdiction not in JURISDICTIONS:
             raise gr.Error(f"Choose a jurisdiction (one of {', '.join(JURISDICTIONS)}).")
-        ids = [
-            self.store.add(day.isoformat(), jurisdiction, issuer, s["text"], s["label"], s["score"])
-            for s in scored
-        ]
+        results = self.scorer.score(texts)
+        failed = next((r.error for r in results if r.error), None)
+        if failed:
+            raise gr.Error(f"Cannot score a statement to add: {failed}")
+        try:
+            ids = [
+                self.store.add(day.isoformat(), jurisdiction, issuer, text, r.label, r.score)
+                for text, r in zip(texts, results)
+            ]
+        except StoreError as err:
+            raise gr.Error(str(err)) from None
         return (
             f"Added {len(ids)} statement(s) to the timeline (ids {', '.join(map(str, ids))}).",
             self.stored_table(),
         )
 
-    def delete_statement(self, statement_id: float | None) -> tuple[str, pd.DataFrame]:
-        if statement_id is None or not self.store.delete(int(statement_id)):
-            raise gr.Error(f"No stored statement has id {statement_id}.")
-        return f"Deleted statement {int(statement_id)}.", self.stored_table()
+    def delete_statement(self, statement_id) -> tuple[str, pd.DataFrame]:
+        """Delete the stored statement with this id: a whole number >= 1, nothing else."""
+        text = str(statement_id if statement_id is not None else "").strip()
+        if not text.isdigit() or not 1 <= int(text) < 2**63:
+            raise gr.Error(f"Give the id of a stored statement, a whole number such as 3 (got {text!r}).")
+        try:
+            deleted = self.store.delete(int(text))
+        except StoreError as err:
+            raise gr.Error(str(err)) from None
+        if not deleted:
+            raise gr.Error(f"No stored statement has id {text}.")
+        return f"Deleted statement {text}.", self.stored_table()
 
     def stored_table(self) -> pd.DataFrame:
         frame = pd.DataFrame(self.store.all(), columns=list(STORED_COLUMNS))
@@ -126,7 +167,7 @@ class StanceApp:
         )
         folder = Path(self._exports.name)  # each plot replaces the last one's files
         csv_path = folder / "stance-trajectory.csv"
-        points.to_csv(csv_path, index=False)
+        points.map(spreadsheet_safe).to_csv(csv_path, index=False)
         png_path = trajectory.png(points, folder / "stance-trajectory.png")
         shown = points.assign(
             date=points["date"].dt.strftime("%Y-%m-%d"), text=points["text"].str.slice(0, 80)
@@ -146,7 +187,8 @@ class StanceApp:
         return blocks
 
     def build(self) -> gr.Blocks:
-        with gr.Blocks(title="StanceTrace") as blocks:
+        # Uploads and downloads older than an hour are removed from Gradio's cache, hourly.
+        with gr.Blocks(title="StanceTrace", delete_cache=(3600, 3600)) as blocks:
             gr.Markdown(
                 "# StanceTrace\nWhere does a regulator stand on crypto and stablecoins, from **ban** "
                 "(-1) to **embrace** (+1)?"
@@ -183,7 +225,7 @@ class StanceApp:
                     value=self.stored_table, label="Statements on your timeline", interactive=False
                 )
                 with gr.Row():
-                    delete_id = gr.Number(label="id to delete", precision=0)
+                    delete_id = gr.Textbox(label="id to delete", elem_id="delete-id")
                     delete_button = gr.Button("Delete")
             with gr.Tab("Trajectory", id="trajectory") as trajectory_tab:
                 chosen = gr.CheckboxGroup(
@@ -198,7 +240,14 @@ class StanceApp:
                     "Trend: moving average over 5 consecutive documents. Dashed lines: change points found "
                     "by PELT (ruptures) on the scores in date order."
                 )
-            score_button.click(self.score, [text, upload, explain], [result, scored], api_name="score")
+            # Several scoring requests run at once, so a short one never waits for a long one to end.
+            score_button.click(
+                self.score,
+                [text, upload, explain],
+                [result, scored],
+                api_name="score",
+                concurrency_limit=SCORE_CONCURRENCY,
+            )
             add_button.click(
                 self.add_to_timeline,
                 [scored, date, jurisdiction, issuer],
@@ -231,4 +280,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except (ValueError, OSError) as err:  # a damaged model, database or path: say which, no traceback
+        sys.exit(f"stance app: error: {err}")

@@ -25,7 +25,8 @@ def staged_folder(destination: Path, overwrite: bool = False) -> Iterator[Path]:
             f"{destination} already exists and is not empty; pass --overwrite to replace it"
         )
     destination.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}-new-", dir=destination.parent))
+    _remove_abandoned(destination)
+    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}-new-{os.getpid()}-", dir=destination.parent))
     staging.chmod(0o755)
     try:
         yield staging
@@ -38,6 +39,24 @@ def staged_folder(destination: Path, overwrite: bool = False) -> Iterator[Path]:
             shutil.rmtree(retired)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _remove_abandoned(destination: Path) -> None:
+    """Staging folders of runs that were killed (their process is gone) before they could clean up."""
+    for folder in destination.parent.glob(f".{destination.name}-new-*-*"):
+        pid = folder.name.removeprefix(f".{destination.name}-new-").split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 @contextlib.contextmanager

@@ -37,7 +37,7 @@ def json_lines(raw: bytes, blank_is_problem: bool = False) -> Iterator[Line]:
         try:
             record = json.loads(text)
         except json.JSONDecodeError as err:
-            yield Line(number, problem=f"invalid JSON: {err.msg} at column {err.colno}")
+            yield Line(number, problem=f"invalid JSON: {err.msg}: column {err.colno}")
             continue
         if not isinstance(record, dict):
             yield Line(number, problem=f"expected a JSON object, got {type(record).__name__}")

@@ -45,11 +45,14 @@ def score_files(
     batch_size: int = 16,
     explain: bool = False,
     engine: str = "local",
+    max_chars: int = 500_000,
 ) -> Summary:
     """Score every row of `inputs` into `out`, reusing rows an interrupted or earlier run finished."""
     out = Path(out)
     if out.suffix.lower() not in FORMATS:
         raise ValueError(f"{out}: output must end in {', '.join(FORMATS)}")
+    if not out.parent.is_dir():
+        raise FileNotFoundError(f"{out}: the folder {out.parent} does not exist")
     partial = partial_path(out)
     _refuse_inputs_as_output(inputs, out, partial)
     earlier, notes = recover_records(out) if out.exists() else ([], [])
@@ -61,19 +64,15 @@ def score_files(
     reused = sum(r.key in done for r in rows)
     todo = [r for r in rows if r.error is None and r.key not in done]
     if todo:
-        finished = _score(todo, model, batch_size, explain, engine, partial)
-        done.update(finished)
+        done.update(_score(todo, model, batch_size, explain, engine, partial, max_chars))
     seen = {r.key for r in rows}
     records = [done.get(r.key) or output_record(r, None) for r in rows]
     records += [r for key, r in done.items() if key not in seen]  # earlier rows of other inputs stay
     write_records(out, records)
     partial.unlink(missing_ok=True)
+    failed = sum(r.get("error") is not None for r in records[: len(rows)])
     return Summary(
-        rows=len(rows),
-        scored=len(todo),
-        reused=reused,
-        failed=sum(r.get("error") is not None for r in records[: len(rows)]),
-        notes=tuple(notes),
+        rows=len(rows), scored=len(rows) - reused - failed, reused=reused, failed=failed, notes=tuple(notes)
     )
 
 
@@ -84,22 +83,26 @@ def _refuse_inputs_as_output(inputs: list[str], out: Path, partial: Path) -> Non
             raise ValueError(f"{name} is also an input: write the scores to another --out")
 
 
-def _score(todo: list[Row], model, batch_size: int, explain: bool, engine: str, partial: Path) -> dict:
-    """Score `todo`, appending each finished batch to `partial` so that an interruption loses little."""
+def _score(
+    todo: list[Row], model, batch_size: int, explain: bool, engine: str, partial: Path, max_chars: int
+) -> dict:
+    """Score `todo`, appending each finished batch to `partial` so that an interruption loses little.
+    The progress bar counts windows (with the local engine), so a long document shows its progress."""
     if engine == "ray":
         from inference.ray_engine import score_rows
 
-        batches = score_rows(todo, model, batch_size, explain)
+        batches, total, unit = score_rows(todo, model, batch_size, explain, max_chars), len(todo), "doc"
     else:
-        scorer = Scorer(model, batch_size=batch_size)
+        scorer = Scorer(model, batch_size=batch_size, max_chars=max_chars)
         batches = (
             (chunk, scorer.score([r.text for r in chunk], explain))
             for chunk in (todo[i : i + batch_size] for i in range(0, len(todo), batch_size))
         )
+        total, unit = sum(scorer.count_windows(r.text) for r in todo), "window"
     finished = {}
     with (
         open(partial, "a", encoding="utf-8") as sink,
-        tqdm(total=len(todo), desc="scoring", unit="doc") as bar,
+        tqdm(total=total, desc="scoring", unit=unit) as bar,
     ):
         for chunk, results in batches:
             for row, result in zip(chunk, results):
@@ -109,5 +112,5 @@ def _score(todo: list[Row], model, batch_size: int, explain: bool, engine: str, 
                 finished[row.key] = record
                 sink.write(json.dumps(record, ensure_ascii=False) + "\n")
             sink.flush()
-            bar.update(len(chunk))
+            bar.update(len(chunk) if unit == "doc" else sum(max(r.chunks, 1) for r in results))
     return finished

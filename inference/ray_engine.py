@@ -19,8 +19,8 @@ from inference.scorer import Scored, Scorer
 class _ScoreBatch:
     """A Ray Data actor: loads the model once, scores each batch it is given."""
 
-    def __init__(self, model: str | None, batch_size: int, explain: bool):
-        self.scorer, self.explain = Scorer(model, batch_size=batch_size), explain
+    def __init__(self, model: str | None, batch_size: int, explain: bool, max_chars: int):
+        self.scorer, self.explain = Scorer(model, batch_size=batch_size, max_chars=max_chars), explain
 
     def __call__(self, batch: dict) -> dict:
         results = self.scorer.score(list(batch["text"]), self.explain)
@@ -31,14 +31,14 @@ class _ScoreBatch:
 
 
 def score_rows(
-    rows: list[Row], model: str | Path | None, batch_size: int, explain: bool, actors: int = 1
+    rows: list[Row], model: str | Path | None, batch_size: int, explain: bool, max_chars: int, actors: int = 1
 ) -> Iterator[tuple[list[Row], list[Scored]]]:
     """(rows, results) batch by batch, as Ray finishes them."""
     ray.init(ignore_reinit_error=True, log_to_driver=False)
     dataset = ray.data.from_items([{"index": i, "text": row.text} for i, row in enumerate(rows)])
     scored = dataset.map_batches(
         _ScoreBatch,
-        fn_constructor_args=(str(model) if model else None, batch_size, explain),
+        fn_constructor_args=(str(model) if model else None, batch_size, explain, max_chars),
         batch_size=batch_size,
         concurrency=actors,
         batch_format="numpy",

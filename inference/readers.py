@@ -10,12 +10,15 @@ import csv
 import io
 import re
 import sys
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpus.jsonl import json_lines
 
+# A .docx is a zip archive: refuse one that would unpack to more than this, before unpacking it.
+MAX_UNPACKED_BYTES = 200_000_000
 # What decoding with errors="surrogateescape" leaves of a byte that is not UTF-8.
 _UNDECODED = re.compile("[\udc80-\udcff]")
 SUFFIXES = (".jsonl", ".csv", ".txt", ".pdf", ".docx")
@@ -68,7 +71,7 @@ def read_rows(inputs: list[str], text_field: str = "text") -> Iterator[Row]:
         if reader:
             yield from reader(name, text_field)
         else:
-            yield _whole_file(name, suffix)
+            yield _whole_file(name)
 
 
 def _decode(raw: bytes, name: str, first_line: int = 1) -> tuple[str | None, str | None]:
@@ -137,25 +140,44 @@ def document_text(path: str | Path) -> str:
         if problem:
             raise ValueError(problem)
         return text
-    if suffix == ".pdf":
-        from pypdf import PdfReader
+    if suffix not in (".pdf", ".docx"):
+        raise ValueError(f"{path}: cannot read {suffix or 'files without a suffix'}; use .txt, .pdf or .docx")
+    try:
+        return _pdf_text(path) if suffix == ".pdf" else _docx_text(path)
+    except ValueError:
+        raise
+    except Exception as err:  # pypdf and python-docx raise many kinds for a damaged or foreign file
+        raise ValueError(
+            f"{path}: cannot read it as {suffix[1:].upper()} ({type(err).__name__}: {err})"
+        ) from None
 
-        return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
-    if suffix == ".docx":
-        from docx import Document
 
-        return "\n".join(p.text for p in Document(path).paragraphs)
-    raise ValueError(f"{path}: cannot read {suffix or 'files without a suffix'}; use .txt, .pdf or .docx")
+def _pdf_text(path: str | Path) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
 
 
-def _whole_file(name: str, suffix: str) -> Row:
+def _docx_text(path: str | Path) -> str:
+    """The paragraphs of a .docx, once its unpacked size is known to be within MAX_UNPACKED_BYTES."""
+    from docx import Document
+
+    with zipfile.ZipFile(path) as archive:
+        unpacked = sum(member.file_size for member in archive.infolist())
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ValueError(
+            f"{path}: the .docx unpacks to {unpacked / 1e6:,.0f} MB, over the limit of "
+            f"{MAX_UNPACKED_BYTES / 1e6:,.0f} MB; split the document"
+        )
+    return "\n".join(p.text for p in Document(path).paragraphs)
+
+
+def _whole_file(name: str) -> Row:
     """A .txt, .pdf or .docx file: one document; a file that cannot be read is one failed row."""
     try:
         return Row(name, 1, text=document_text(name))
     except ValueError as err:
         return Row(name, 1, error=str(err))
-    except Exception as err:  # a damaged PDF or DOCX
-        return Row(name, 1, error=f"{name}: cannot read {suffix[1:].upper()}: {err}")
 
 
 def _stdin(text_field: str) -> Iterator[Row]:

@@ -37,6 +37,7 @@ class Scored:
     lang: str | None = None
     chunks: int = 0
     evidence: dict[str, list[Evidence]] | None = None
+    evidence_note: str | None = None  # set when only some windows of a long text were explained
     error: str | None = None
 
     def to_dict(self) -> dict:
@@ -47,7 +48,9 @@ class Scored:
 class Scorer:
     """Scores texts with a trained stance model (the default model unless `model` names a folder).
 
-    `top_k` evidence words are kept toward each end of the scale when explaining. `precision`
+    `top_k` evidence words are kept toward each end of the scale when explaining, found in at most
+    `explain_windows` windows of a long text. A text over `max_chars` characters gets an error
+    rather than the memory and time it would take. `precision`
     says how a transformer reads: "onnx" (ONNX Runtime, the default on a CPU), "fp32" (torch, the
     default on a GPU) or "int8" (torch dynamic quantisation; faster, less accurate).
     """
@@ -58,6 +61,8 @@ class Scorer:
     explain_steps: int = 16
     top_k: int = 5
     precision: str | None = None
+    max_chars: int = 500_000
+    explain_windows: int = 3
     stance_model: StanceModel = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -71,22 +76,27 @@ class Scorer:
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
         """Calibrated probabilities over the five levels per text: the path every score takes."""
-        return self._read([self.stance_model.windows(t, self.max_tokens) for t in texts])
+        return self._read([self.stance_model.windows(t, self.max_tokens) for t in texts])[0]
 
-    def _read(self, windows: list[list]) -> np.ndarray:
+    def _read(self, windows: list[list]) -> tuple[np.ndarray, np.ndarray]:
+        """Probabilities per text, and per window (all windows in order)."""
         model = self.stance_model
         flat = [w for text_windows in windows for w in text_windows]
         if not flat:
-            return np.zeros((len(windows), N_LEVELS))
-        logits = model.logits(flat, self.precision, batch_size=self.batch_size)
-        return join_windows(softmax(logits, model.temperature), windows)
+            return np.zeros((len(windows), N_LEVELS)), np.zeros((0, N_LEVELS))
+        window_probs = softmax(
+            model.logits(flat, self.precision, batch_size=self.batch_size), model.temperature
+        )
+        return join_windows(window_probs, windows), window_probs
 
     def score(self, texts: list[str], explain: bool = False) -> list[Scored]:
-        """One result per text, in order; empty texts get an error instead of a score."""
-        results = [Scored(error=_problem(t)) for t in texts]
+        """One result per text, in order; an empty text, or one over `max_chars`, gets an error instead."""
+        results = [Scored(error=self._problem(t)) for t in texts]
         todo = [i for i, r in enumerate(results) if r.error is None]
         windows = [self.stance_model.windows(texts[i], self.max_tokens) for i in todo]
-        for i, text_windows, probs in zip(todo, windows, self._read(windows)):
+        doc_probs, window_probs = self._read(windows)
+        ends = np.cumsum([len(w) for w in windows])
+        for i, text_windows, probs, end in zip(todo, windows, doc_probs, ends):
             if not np.isfinite(probs).all():
                 results[i] = Scored(error=NOT_FINITE)
                 continue
@@ -100,26 +110,43 @@ class Scorer:
                 chunks=len(text_windows),
             )
             if explain:
-                results[i].evidence = self._evidence(texts[i], text_windows)
+                own = window_probs[end - len(text_windows) : end]
+                results[i].evidence, results[i].evidence_note = self._evidence(texts[i], text_windows, own)
         return results
 
-    def _evidence(self, text: str, windows: list) -> dict[str, list[Evidence]]:
+    def count_windows(self, text: str) -> int:
+        """How many windows `score` will read for `text` (1 for a text it will refuse)."""
+        return 1 if self._problem(text) else len(self.stance_model.windows(text, self.max_tokens))
+
+    def _problem(self, text) -> str | None:
+        if not isinstance(text, str):
+            return f"text must be a string, got {type(text).__name__}"
+        if not text.strip():
+            return "empty text: nothing to score"
+        if len(text) > self.max_chars:
+            return (
+                f"the text has {len(text):,} characters, over the limit of {self.max_chars:,} "
+                "(--max-chars); split it, or raise the limit"
+            )
+        return None
+
+    def _evidence(self, text: str, windows: list, window_probs: np.ndarray) -> tuple[dict, str | None]:
+        """Evidence words from the `explain_windows` most decisive windows (those whose score lies
+        farthest from neutral), and a note when the other windows were not explained."""
+        note = None
+        if len(windows) > self.explain_windows:
+            chosen = sorted(np.argsort(-np.abs(scores(window_probs)))[: self.explain_windows])
+            windows = [windows[k] for k in chosen]
+            note = f"evidence from the {self.explain_windows} most decisive of {len(window_probs)} windows"
         found = words(text)
         weights = (
             self.stance_model.word_weights(text, found, windows, self.explain_steps) if found else np.zeros(0)
         )
-        ranked = [Evidence(w.text, w.start, w.end, float(f"{v:.4g}")) for w, v in zip(found, weights)]
-        return {
+        ranked = [Evidence(w.text, w.start, w.end, float(f"{v:.4g}")) for w, v in zip(found, weights) if v]
+        evidence = {
             "toward_ban": sorted((e for e in ranked if e.weight < 0), key=lambda e: e.weight)[: self.top_k],
             "toward_embrace": sorted((e for e in ranked if e.weight > 0), key=lambda e: -e.weight)[
                 : self.top_k
             ],
         }
-
-
-def _problem(text) -> str | None:
-    if not isinstance(text, str):
-        return f"text must be a string, got {type(text).__name__}"
-    if not text.strip():
-        return "empty text: nothing to score"
-    return None
+        return evidence, note

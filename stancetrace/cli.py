@@ -203,6 +203,7 @@ def _score(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         explain=args.explain,
         engine=args.engine,
+        max_chars=args.max_chars,
     )
     for note in summary.notes:
         print(f"stance: note: {note}", file=sys.stderr)
@@ -332,6 +333,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     score.add_argument(
         "--batch-size", type=whole_number(1), default=16, help="documents per batch (default: 16)"
+    )
+    score.add_argument(
+        "--max-chars",
+        type=whole_number(1),
+        default=500_000,
+        help="a document longer than this gets an error instead of the time and memory it would take "
+        "(default: 500000)",
     )
     score.add_argument(
         "--explain",

@@ -47,6 +47,7 @@ def card(text: str, result: Scored) -> str:
     probs = " · ".join(f"{name} {p:.2f}" for name, p in result.probs.items())
     body = highlighted(text, result) if result.evidence else html.escape(text)
     left = (result.score + 1) / 2 * 100
+    note = f'<div class="st-probs">{html.escape(result.evidence_note)}</div>' if result.evidence_note else ""
     return (
         '<div class="st-card"><div class="st-head"><span class="st-label '
         f'st-{result.label}">{result.label}</span>'
@@ -54,7 +55,7 @@ def card(text: str, result: Scored) -> str:
         "window(s))</span></div>"
         '<div class="st-gauge" title="-1 ban … +1 embrace"><div class="st-needle" '
         f'style="left:calc({left:.1f}% - 2px)"></div></div>'
-        f'<div class="st-probs">{probs}</div><div class="st-text">{body}</div></div>'
+        f'<div class="st-probs">{probs}</div><div class="st-text">{body}</div>{note}</div>'
     )
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,18 +32,34 @@ def default_store_path() -> Path:
     return Path(os.environ.get("STANCETRACE_DB") or data_dir() / "timeline.sqlite")
 
 
+class StoreError(ValueError):
+    """The timeline database cannot be opened, read or written; the message names the file."""
+
+
 @dataclass
 class TimelineStore:
     path: Path
 
     def __post_init__(self):
         self.path = Path(self.path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.is_dir():
+            raise StoreError(f"{self.path} is a folder; give the timeline database as a file (--db FILE)")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise StoreError(f"{self.path}: cannot create its folder ({err.strerror})") from None
         with self._connect() as db:
             db.execute(SCHEMA)
+            db.execute("SELECT count(*) FROM statements").fetchone()  # a damaged file fails here
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path)
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection that commits on success, and a StoreError naming the file on failure."""
+        try:
+            with contextlib.closing(sqlite3.connect(self.path)) as db, db:
+                yield db
+        except sqlite3.Error as err:
+            raise StoreError(f"{self.path}: the timeline database cannot be used: {err}") from None
 
     def add(
         self, date: str, jurisdiction: str, issuer: str | None, text: str, label: str, score: float

@@ -25,6 +25,7 @@ from stancetrace.store import COLUMNS
 
 # What a corpus point is made of: a change in any of these scores the corpus anew.
 CACHE_KEY_COLUMNS = ("id", "pair_id", "lang", "date", "jurisdiction", "issuer", "title", "text")
+PLOTTABLE = (pd.Timestamp("1900-01-01"), pd.Timestamp("2199-12-31"))
 OVERLAYS = ["CN-SH", "CN", "HK", "US", "EU"]
 TREND_WINDOW = 5
 MIN_SEGMENT = 3
@@ -76,7 +77,11 @@ def table(corpus: pd.DataFrame, stored: pd.DataFrame, jurisdictions: list[str]) 
     """The points to plot, in date order, with their trend value."""
     frame = pd.concat([corpus, stored.drop(columns=["id"])], ignore_index=True)
     frame = frame[frame["jurisdiction"].isin(jurisdictions)].copy()
-    frame["date"] = pd.to_datetime(frame["date"], format="ISO8601")
+    # A stored row dated outside 1900-2199 (year 1 or 9999: a plot cannot place it) or with a score
+    # that is not a number is left off the plot rather than breaking it.
+    frame["date"] = pd.to_datetime(frame["date"], format="ISO8601", errors="coerce")
+    frame["score"] = pd.to_numeric(frame["score"], errors="coerce")
+    frame = frame[frame["date"].between(*PLOTTABLE) & frame["score"].between(-1, 1)]
     frame = frame.sort_values(["jurisdiction", "date"], kind="stable").reset_index(drop=True)
     frame["trend"] = frame.groupby("jurisdiction")["score"].transform(
         lambda s: s.rolling(TREND_WINDOW, center=True, min_periods=1).mean()

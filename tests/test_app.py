@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import gradio as gr
 import numpy as np
+import pandas as pd
 import pytest
 from gradio_client import Client
 
@@ -149,3 +150,60 @@ def test_stance_app_passes_its_options_to_the_app(monkeypatch):
     monkeypatch.setattr(stance_app, "main", seen.append)
     assert main(["app", "--no-browser", "--port", "7999"]) == 0
     assert seen == [["--no-browser", "--port", "7999"]]
+
+
+@pytest.fixture
+def application(tiny_stance_model, tmp_path):
+    return stance_app.StanceApp(tiny_stance_model[0], tmp_path / "db.sqlite")
+
+
+def test_the_timeline_stores_the_models_label_and_score_not_the_clients(application):
+    forged = [{"text": STATEMENT, "label": "<b>FORGED</b>", "score": 999}]
+    application.add_to_timeline(forged, "2025-07-10", "CN-SH", "")
+    (stored,) = application.store.all()
+    assert stored["label"] in {"ban", "restrict", "neutral", "explore", "embrace"}
+    assert -1 <= stored["score"] <= 1
+    with pytest.raises(gr.Error, match="needs its text"):
+        application.add_to_timeline([{"label": "ban", "score": -1}], "2025-07-10", "CN-SH", "")
+
+
+@pytest.mark.parametrize("given", ["1.5", "abc", "1e30", "-1", "0", "", None])
+def test_only_whole_positive_ids_are_deleted(application, given):
+    application.add_to_timeline([{"text": STATEMENT}], "2025-07-10", "CN-SH", "")
+    application.add_to_timeline([{"text": STATEMENT}], "2025-07-11", "CN-SH", "")
+    with pytest.raises(gr.Error, match="whole number"):
+        application.delete_statement(given)
+    assert len(application.store.all()) == 2
+
+
+@pytest.mark.parametrize("date", ["0001-01-01", "9999-12-31", "1989-12-31"])
+def test_dates_out_of_range_are_refused(application, date):
+    with pytest.raises(gr.Error, match="must lie between 1990-01-01"):
+        application.add_to_timeline([{"text": STATEMENT}], date, "CN-SH", "")
+
+
+def test_the_trajectory_survives_any_stored_row_and_its_csv_is_safe(application):
+    application.store.add("0001-01-01", "CN-SH", None, "far past", "ban", -1.0)
+    application.store.add("9999-12-31", "CN-SH", None, "far future", "ban", -1.0)
+    application.store.add("2025-07-10", "CN-SH", '=HYPERLINK("http://x")', STATEMENT, "explore", 0.4)
+    figure, shown, csv_path, png_path = application.trajectory(["CN-SH"])
+    assert "far past" not in set(shown["text"]) and STATEMENT[:80] in set(shown["text"])
+    cells = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    assert '\'=HYPERLINK("http://x")' in set(cells["issuer"])
+    again = application.trajectory(["CN-SH"])
+    assert Path(again[2]).parent == Path(csv_path).parent  # one folder for the app, not one per plot
+
+
+def test_a_file_that_is_not_a_pdf_gets_a_message(application, tmp_path):
+    fake = tmp_path / "statement.pdf"
+    fake.write_text("plain text, not a PDF")
+    with pytest.raises(
+        gr.Error, match="Cannot read the uploaded file: .*statement.pdf: cannot read it as PDF"
+    ):
+        application.score("", str(fake))
+
+
+def test_scoring_runs_several_requests_at_once(application):
+    blocks = application.build()
+    (score,) = [fn for fn in blocks.fns.values() if fn.api_name == "score"]
+    assert score.concurrency_limit == stance_app.SCORE_CONCURRENCY > 1

@@ -2,15 +2,22 @@
 
 import json
 import shutil
+import zipfile
 
 import numpy as np
 import pandas as pd
 import pytest
 from safetensors.torch import load_file, save_file
 
+from corpus.atomic import staged_folder
+from corpus.jsonl import json_lines
+from corpus.language import detect_language
 from inference import batch
+from inference.readers import MAX_UNPACKED_BYTES, document_text
+from inference.scorer import Scorer
 from inference.writers import read_records
 from stancetrace.cli import main
+from stancetrace.store import StoreError, TimelineStore
 from training.ordinal import fit_temperature
 
 TEXT = "The authority will study stablecoins and run a sandbox pilot for cross-border payments."
@@ -129,3 +136,128 @@ def test_the_same_file_as_input_and_output_is_refused(tmp_path, capsys):
     assert main(["score", str(source), "--out", str(source)]) == 2
     assert "is also an input" in capsys.readouterr().err
     assert json.loads(source.read_text()) == {"text": TEXT}
+
+
+# Bounded cost
+
+
+def test_evidence_of_a_long_text_comes_from_its_most_decisive_windows(tiny_stance_model):
+    scorer = Scorer(tiny_stance_model[0], max_tokens=48, explain_steps=2, explain_windows=2)
+    result = scorer.score([" ".join([TEXT] * 12)], explain=True)[0]
+    assert result.chunks > 2
+    assert result.evidence_note == f"evidence from the 2 most decisive of {result.chunks} windows"
+    assert scorer.count_windows(" ".join([TEXT] * 12)) == result.chunks
+    assert scorer.score([TEXT], explain=True)[0].evidence_note is None
+
+
+def test_a_document_over_the_limit_gets_an_error_and_the_others_are_scored(tiny_stance_model, tmp_path):
+    source = _jsonl(tmp_path / "in.jsonl", [{"text": TEXT}, {"text": "x" * 200}])
+    out = tmp_path / "scores.jsonl"
+    argv = [
+        "score",
+        str(source),
+        "--out",
+        str(out),
+        "--model",
+        str(tiny_stance_model[0]),
+        "--max-chars",
+        "150",
+    ]
+    assert main(argv) == 1
+    first, second = read_records(out)
+    assert first["error"] is None
+    assert second["error"] == f"{source}:2: the text has 200 characters, over the limit of 150 " + (
+        "(--max-chars); split it, or raise the limit"
+    )
+
+
+def test_the_progress_bar_counts_windows(tiny_stance_model, tmp_path, capsys):
+    source = _jsonl(tmp_path / "in.jsonl", [{"text": TEXT}])
+    batch.score_files([str(source)], tmp_path / "o.jsonl", model=tiny_stance_model[0])
+    assert "window" in capsys.readouterr().err
+
+
+def test_a_docx_that_unpacks_too_far_is_refused_before_it_is_read(tmp_path):
+    bomb = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("word/document.xml", "w", force_zip64=True) as member:
+            block = b"\0" * 1_000_000
+            for _ in range(MAX_UNPACKED_BYTES // len(block) + 1):
+                member.write(block)
+    assert bomb.stat().st_size < 2_000_000
+    with pytest.raises(ValueError, match=r"bomb.docx: the .docx unpacks to 201 MB, over the limit of 200 MB"):
+        document_text(bomb)
+
+
+# Clear errors
+
+
+def test_a_cut_short_weights_file_is_a_clear_error(tiny_stance_model, tmp_path, capsys):
+    model = tmp_path / "cut"
+    shutil.copytree(tiny_stance_model[0], model)
+    weights = model / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    source = _jsonl(tmp_path / "in.jsonl", [{"text": TEXT}])
+    assert main(["score", str(source), "--out", str(tmp_path / "o.jsonl"), "--model", str(model)]) == 2
+    assert f"{model}: the transformer model cannot be loaded" in capsys.readouterr().err
+    assert main(["eval", "--model", str(model)]) == 2
+    assert "may be damaged or cut short" in capsys.readouterr().err
+
+
+def test_a_malformed_settings_file_is_a_clear_error(tmp_path, capsys):
+    settings = tmp_path / "run.yaml"
+    settings.write_text("epochs: [3\n")
+    assert main(["train", "--config", str(settings), "--print-config"]) == 2
+    assert f"{settings}: not a valid YAML or JSON settings file" in capsys.readouterr().err
+    settings.write_text('epochs: "ten"\n')
+    assert main(["train", "--config", str(settings), "--print-config"]) == 2
+    assert "setting epochs must be an integer >= 1, got 'ten'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["folder", "damaged"])
+def test_an_unusable_timeline_database_is_a_clear_error(kind, tiny_stance_model, tmp_path, capsys):
+    db = tmp_path / "timeline.sqlite"
+    if kind == "folder":
+        db.mkdir()
+    else:
+        db.write_bytes(b"this is no database" * 100)
+    with pytest.raises(StoreError, match=str(db)):
+        TimelineStore(db)
+    assert main(["app", "--model", str(tiny_stance_model[0]), "--db", str(db), "--no-browser"]) == 2
+    assert str(db) in capsys.readouterr().err
+
+
+# Small slips
+
+
+def test_json_errors_read_once(tmp_path):
+    problem = next(json_lines(b'{"text": "open\n')).problem
+    assert problem == "invalid JSON: Unterminated string starting at: column 10"
+
+
+def test_failed_rows_are_not_counted_as_scored(tiny_stance_model, tmp_path):
+    source = _jsonl(tmp_path / "in.jsonl", [{"text": TEXT}, {"text": " "}])
+    summary = batch.score_files([str(source)], tmp_path / "o.jsonl", model=tiny_stance_model[0])
+    assert (summary.scored, summary.failed) == (1, 1)
+
+
+def test_a_missing_output_folder_is_named_as_the_user_gave_it(tmp_path, capsys):
+    source = _jsonl(tmp_path / "in.jsonl", [{"text": TEXT}])
+    out = tmp_path / "no-such-folder" / "scores.jsonl"
+    assert main(["score", str(source), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{out}: the folder {out.parent} does not exist" in err and ".partial" not in err
+
+
+def test_a_killed_run_leaves_no_staging_folder_behind(tmp_path):
+    abandoned = tmp_path / ".model-new-999999999-abc"  # no process has this id
+    abandoned.mkdir()
+    with staged_folder(tmp_path / "model") as staging:
+        (staging / "x").write_text("x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+
+
+def test_japanese_and_korean_are_not_taken_for_chinese():
+    assert detect_language("暗号資産の交換業者は金融庁への登録が必要です。") == "other"
+    assert detect_language("가상자산 거래소는 등록해야 합니다.") == "other"
+    assert detect_language("央行宣布全面禁止虚拟货币交易。") == "zh"

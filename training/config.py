@@ -44,7 +44,10 @@ class TrainConfig:
     @classmethod
     def from_file(cls, path: Path, **overrides) -> TrainConfig:
         """Settings from a YAML/JSON file, then `overrides` that are not None."""
-        settings = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        try:
+            settings = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as err:
+            raise ValueError(f"{path}: not a valid YAML or JSON settings file: {err}") from None
         if not isinstance(settings, dict):
             raise ValueError(f"{path}: expected a mapping of settings, got {type(settings).__name__}")
         try:

@@ -60,7 +60,12 @@ def load_model(folder: Path) -> StanceModel:
             f"{folder}: not a StanceTrace model folder of this version: {MANIFEST} (its kind and format "
             f"version) is missing; retrain it with `stance train`"
         )
-    settings = json.loads(manifest.read_text(encoding="utf-8"))
+    try:
+        settings = json.loads(manifest.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"{manifest}: not a readable manifest ({err})") from None
+    if not isinstance(settings, dict):
+        raise ValueError(f"{manifest}: expected a JSON object")
     kinds = _kinds()
     missing = [key for key in ("kind", "format") if key not in settings]
     if missing:
@@ -74,7 +79,13 @@ def load_model(folder: Path) -> StanceModel:
             f"{manifest}: format version {settings['format']!r}; this StanceTrace reads version "
             f"{FORMAT_VERSION}: retrain the model with `stance train`"
         )
-    return kinds[settings["kind"]].load(folder, settings)
+    try:
+        return kinds[settings["kind"]].load(folder, settings)
+    except Exception as err:  # safetensors, tokenizers, numpy and OS errors of a damaged folder
+        raise ValueError(
+            f"{folder}: the {settings['kind']} model cannot be loaded ({type(err).__name__}: {err}); its "
+            "files may be damaged or cut short: copy the folder again, or retrain it with `stance train`"
+        ) from None
 
 
 def save_model(model: StanceModel, folder: Path) -> None:
