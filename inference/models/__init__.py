@@ -28,11 +28,11 @@ class StanceModel(Protocol):
     temperature: float
     precisions: tuple[str, ...]  # the first is the default
 
-    def windows(self, text: str) -> list: ...
+    def windows(self, text: str, max_tokens: int = 512, overlap: int = 64) -> list: ...
 
-    def logits(self, windows: list, precision: str) -> np.ndarray: ...
+    def logits(self, windows: list, precision: str, batch_size: int = 16) -> np.ndarray: ...
 
-    def word_weights(self, text: str, words: list, windows: list) -> np.ndarray: ...
+    def word_weights(self, text: str, words: list, windows: list, steps: int = 16) -> np.ndarray: ...
 
     def settings(self) -> dict: ...
 
@@ -42,7 +42,8 @@ class StanceModel(Protocol):
 
 
 def _kinds() -> dict:
-    """The registered kinds: name -> class with `load(folder, settings)`."""
+    """The registered kinds: name -> class with `load(folder, settings)`. A new kind is a module
+    here with such a class, added to this tuple."""
     from inference.models.baseline import BaselineModel
     from inference.models.transformer import TransformerModel
 
