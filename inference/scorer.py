@@ -37,7 +37,7 @@ class Scored:
     lang: str | None = None
     chunks: int = 0
     evidence: dict[str, list[Evidence]] | None = None
-    evidence_note: str | None = None  # set when only some windows of a long text were explained
+    evidence_note: str | None = None  # set when a long text was explained in part, or not at all
     error: str | None = None
 
     def to_dict(self) -> dict:
@@ -49,7 +49,8 @@ class Scorer:
     """Scores texts with a trained stance model (the default model unless `model` names a folder).
 
     `top_k` evidence words are kept toward each end of the scale when explaining, found in at most
-    `explain_windows` windows of a long text. A text over `max_chars` characters gets an error
+    `explain_windows` windows of a long text, and none for a text over `explain_max_chars`
+    characters (the note says so). A text over `max_chars` characters gets an error
     rather than the memory and time it would take. `precision`
     says how a transformer reads: "onnx" (ONNX Runtime, the default on a CPU), "fp32" (torch, the
     default on a GPU) or "int8" (torch dynamic quantisation; faster, less accurate).
@@ -63,6 +64,7 @@ class Scorer:
     precision: str | None = None
     max_chars: int = 500_000
     explain_windows: int = 3
+    explain_max_chars: int = 20_000
     stance_model: StanceModel = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -109,7 +111,11 @@ class Scorer:
                 lang=detect_language(texts[i]),
                 chunks=len(text_windows),
             )
-            if explain:
+            if explain and len(texts[i]) > self.explain_max_chars:
+                results[
+                    i
+                ].evidence_note = f"no evidence: the text has more than {self.explain_max_chars:,} characters"
+            elif explain:
                 own = window_probs[end - len(text_windows) : end]
                 results[i].evidence, results[i].evidence_note = self._evidence(texts[i], text_windows, own)
         return results

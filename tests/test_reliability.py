@@ -3,6 +3,7 @@
 import json
 import shutil
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -261,3 +262,19 @@ def test_japanese_and_korean_are_not_taken_for_chinese():
     assert detect_language("暗号資産の交換業者は金融庁への登録が必要です。") == "other"
     assert detect_language("가상자산 거래소는 등록해야 합니다.") == "other"
     assert detect_language("央行宣布全面禁止虚拟货币交易。") == "zh"
+
+
+def test_explanations_in_parallel_threads_match_one_at_a_time(tiny_stance_model):
+    scorer = Scorer(tiny_stance_model[0], explain_steps=2)
+    texts = [TEXT, "央行宣布全面禁止虚拟货币交易。", TEXT + " It will also license issuers."]
+    alone = [scorer.score([t], explain=True)[0].evidence for t in texts]
+    with ThreadPoolExecutor(3) as pool:
+        together = list(pool.map(lambda t: scorer.score([t], explain=True)[0].evidence, texts * 3))
+    assert together == alone * 3
+
+
+def test_a_text_over_the_evidence_limit_is_scored_without_evidence(tiny_stance_model):
+    scorer = Scorer(tiny_stance_model[0], explain_steps=2, explain_max_chars=100)
+    result = scorer.score([" ".join([TEXT] * 3)], explain=True)[0]
+    assert result.label is not None and result.evidence is None
+    assert result.evidence_note == "no evidence: the text has more than 100 characters"

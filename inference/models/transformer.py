@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import math
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,7 @@ class TransformerModel:
         on_gpu = self.network.device.type == "cuda"
         self.precisions = ("fp32", "int8") if on_gpu else ("onnx", "fp32", "int8")
         self._readers: dict = {}
+        self._explaining = threading.Lock()
         # The prefix's trailing space is the word boundary the text's first piece already carries
         # (SentencePiece), so prefix and text tokenized apart give the ids of the two together.
         prefix = input_prefix.rstrip()
@@ -160,7 +162,8 @@ class TransformerModel:
             word_of_char[word.start : word.end] = index
         totals, seen = np.zeros(len(words)), np.zeros(len(words))
         for window in windows:
-            attribution = self._token_attributions(window, steps)
+            with self._explaining:  # captum hooks the embedding layer: one window at a time
+                attribution = self._token_attributions(window, steps)
             in_window = set()
             for value, span in zip(attribution, window.spans):
                 if span is None or span[0] == span[1]:
