@@ -8,6 +8,7 @@ screenshots: STANCETRACE_TEST_MODEL=<default model> STANCETRACE_SCREENSHOTS=docs
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -207,3 +208,19 @@ def test_scoring_runs_several_requests_at_once(application):
     blocks = application.build()
     (score,) = [fn for fn in blocks.fns.values() if fn.api_name == "score"]
     assert score.concurrency_limit == stance_app.SCORE_CONCURRENCY > 1
+
+
+def test_a_database_that_refuses_writes_gives_a_message(application):
+    application.add_to_timeline([{"text": STATEMENT}], "2025-07-10", "CN-SH", "")
+    with sqlite3.connect(application.store.path) as db:  # as a read-only file would: every write fails
+        for action in ("INSERT", "DELETE"):
+            db.execute(
+                f"CREATE TRIGGER refuse_{action.lower()} BEFORE {action} ON statements "
+                "BEGIN SELECT RAISE(ABORT, 'attempt to write a readonly database'); END"
+            )
+    for attempt in (
+        lambda: application.add_to_timeline([{"text": STATEMENT}], "2025-07-11", "CN-SH", ""),
+        lambda: application.delete_statement("1"),
+    ):
+        with pytest.raises(gr.Error, match=f"{application.store.path}: the timeline database cannot be used"):
+            attempt()
