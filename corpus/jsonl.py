@@ -16,6 +16,12 @@ class Line:
     problem: str | None = None
 
 
+def not_utf8(byte: bytes, offset: int | None = None) -> str:
+    """The problem of text with a byte that is not UTF-8 (at `offset`, where known)."""
+    where = f" at offset {offset}" if offset is not None else ""
+    return f"not UTF-8 (byte {byte!r}{where}); save the file as UTF-8"
+
+
 def json_lines(raw: bytes, blank_is_problem: bool = False) -> Iterator[Line]:
     """Every line of `raw` that is not blank (a blank line before the last newline is a problem when
     `blank_is_problem`). A line that is not UTF-8 (a byte-order mark is allowed), not JSON or not an
@@ -29,10 +35,7 @@ def json_lines(raw: bytes, blank_is_problem: bool = False) -> Iterator[Line]:
         try:
             text = line.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError as err:
-            byte = line[err.start : err.start + 1]
-            yield Line(
-                number, problem=f"not UTF-8 (byte {byte!r} at offset {err.start}); save the file as UTF-8"
-            )
+            yield Line(number, problem=not_utf8(line[err.start : err.start + 1], err.start))
             continue
         try:
             record = json.loads(text)

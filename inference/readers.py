@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from corpus.jsonl import json_lines
+from corpus.jsonl import json_lines, not_utf8
 
 # A .docx is a zip archive: refuse one that would unpack to more than this, before unpacking it.
 MAX_UNPACKED_BYTES = 200_000_000
@@ -80,11 +80,7 @@ def _decode(raw: bytes, name: str, first_line: int = 1) -> tuple[str | None, str
         return raw.decode("utf-8-sig"), None
     except UnicodeDecodeError as err:
         line = first_line + raw[: err.start].count(b"\n")
-        return (
-            None,
-            f"{name}:{line}: not UTF-8 (byte {raw[err.start : err.start + 1]!r} at offset {err.start}); "
-            "save the file as UTF-8",
-        )
+        return None, f"{name}:{line}: {not_utf8(raw[err.start : err.start + 1], err.start)}"
 
 
 def _record_row(name: str, number: int, record: dict, text_field: str) -> Row:
@@ -122,7 +118,7 @@ def _csv(name: str, text_field: str) -> Iterator[Row]:
         bad = next((v for v in [*record.values(), *(extra or [])] if _UNDECODED.search(v or "")), None)
         if bad is not None:
             byte = _UNDECODED.search(bad).group().encode("utf-8", errors="surrogateescape")
-            error = f"{name}:{reader.line_num}: not UTF-8 (byte {byte!r}); save the file as UTF-8"
+            error = f"{name}:{reader.line_num}: {not_utf8(byte)}"
             yield Row(name, reader.line_num, error=error)
             continue
         row = _record_row(name, reader.line_num, record, text_field)

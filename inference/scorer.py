@@ -103,7 +103,7 @@ class Scorer:
                 results[i] = Scored(error=NOT_FINITE)
                 continue
             level = int(level_of(probs))
-            results[i] = Scored(
+            result = results[i] = Scored(
                 label=name_of(level),
                 level=level,
                 score=float(scores(probs)),
@@ -112,12 +112,12 @@ class Scorer:
                 chunks=len(text_windows),
             )
             if explain and len(texts[i]) > self.explain_max_chars:
-                results[
-                    i
-                ].evidence_note = f"no evidence: the text has more than {self.explain_max_chars:,} characters"
+                result.evidence_note = (
+                    f"no evidence: the text has more than {self.explain_max_chars:,} characters"
+                )
             elif explain:
                 own = window_probs[end - len(text_windows) : end]
-                results[i].evidence, results[i].evidence_note = self._evidence(texts[i], text_windows, own)
+                result.evidence, result.evidence_note = self._evidence(texts[i], text_windows, own)
         return results
 
     def count_windows(self, text: str) -> int:

@@ -17,6 +17,11 @@ def messages(problems) -> list[str]:
     return [str(p) for p in problems]
 
 
+def reported(problems: list[str], start: str) -> bool:
+    """Whether one of `problems` begins with `start` (the file, line and the message's head)."""
+    return any(p.startswith(start) for p in problems)
+
+
 def rewrite(small_corpus, index: int, **overrides) -> list[str]:
     """Replace record `index` of the fixture with an altered copy and validate."""
     data, splits, records = small_corpus
@@ -49,7 +54,7 @@ def test_wrong_encoding_names_line(small_corpus):
     with open(data / "shanghai.jsonl", "ab") as f:
         f.write(extra.encode("gb18030") + b"\n")
     problems = messages(validate(data, splits))
-    assert any(p.startswith(f"{data / 'shanghai.jsonl'}:11: not UTF-8") for p in problems), problems
+    assert reported(problems, f"{data / 'shanghai.jsonl'}:11: not UTF-8"), problems
 
 
 def test_blank_line_is_reported(small_corpus):
@@ -124,10 +129,8 @@ def test_traditional_chinese_is_recognised(small_corpus):
 def test_passages_of_one_document_agree_on_its_facts(small_corpus):
     problems = rewrite(small_corpus, 2, doc_id="cn-sh-2025-doc0", pair_id="cn-sh-2025-doc0-p2")
     data = small_corpus[0]
-    assert any(
-        p.startswith(f"{data / 'shanghai.jsonl'}:3: document 'cn-sh-2025-doc0': 'date' is '2025-07-11' here")
-        for p in problems
-    ), problems
+    start = f"{data / 'shanghai.jsonl'}:3: document 'cn-sh-2025-doc0': 'date' is '2025-07-11' here"
+    assert reported(problems, start), problems
 
 
 def test_held_out_splits_follow_their_rules(small_corpus):
@@ -175,10 +178,8 @@ def test_pair_with_different_labels(small_corpus):
         small_corpus, 1, label=1, label_a=1, label_b=1, targets=targets, targets_a=targets, targets_b=targets
     )
     data = small_corpus[0]
-    assert any(
-        p.startswith(f"{data / 'shanghai.jsonl'}:2: pair 'cn-sh-2025-doc0': 'label' is 1 here but -2")
-        for p in problems
-    ), problems
+    start = f"{data / 'shanghai.jsonl'}:2: pair 'cn-sh-2025-doc0': 'label' is 1 here but -2"
+    assert reported(problems, start), problems
 
 
 def test_pair_with_two_renderings_in_one_language(small_corpus):

@@ -10,16 +10,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from corpus.scale import LEVELS
-from inference.models.transformer import expected_level
-
-_LEVEL_VALUES = torch.tensor(LEVELS, dtype=torch.float32)
+from inference.models.transformer import LEVEL_VALUES, expected_level
 
 
 def ordinal_loss(logits: torch.Tensor, classes: torch.Tensor, weight: float) -> torch.Tensor:
     """Cross-entropy plus `weight` x squared error of the expected level against the true level."""
     expected = expected_level(logits)
-    true_level = _LEVEL_VALUES.to(logits.device)[classes]
+    true_level = LEVEL_VALUES.to(logits.device)[classes]
     return F.cross_entropy(logits, classes) + weight * F.mse_loss(expected, true_level)
 
 

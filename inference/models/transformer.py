@@ -25,12 +25,12 @@ from corpus.atomic import atomic_file
 from corpus.scale import LEVELS, N_LEVELS, NAMES
 from inference.paths import cache_dir, model_fingerprint
 
-_LEVEL_VALUES = torch.tensor(LEVELS, dtype=torch.float32)
+LEVEL_VALUES = torch.tensor(LEVELS, dtype=torch.float32)  # class index -> level, as a tensor
 
 
 def expected_level(logits: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
     """The probability-weighted level (-2..2) of each row of logits, differentiably."""
-    return F.softmax(logits / temperature, dim=-1) @ _LEVEL_VALUES.to(logits.device)
+    return F.softmax(logits / temperature, dim=-1) @ LEVEL_VALUES.to(logits.device)
 
 
 @dataclass(frozen=True)
