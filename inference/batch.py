@@ -14,6 +14,29 @@ from inference.writers import FORMATS, output_record, recover_records, write_rec
 
 
 @dataclass(frozen=True)
+class Engine:
+    """Where rows are scored: "local" (this process) or "ray" (`workers` scorer actors, each holding
+    `gpus_per_worker` GPUs)."""
+
+    name: str = "local"
+    workers: int = 1
+    gpus_per_worker: float = 0
+
+    def __post_init__(self):
+        if self.name not in ("local", "ray"):
+            raise ValueError(f"engine must be local or ray, got {self.name!r}")
+        if self.workers < 1 or self.gpus_per_worker < 0:
+            raise ValueError(
+                f"need workers >= 1 and GPUs per worker >= 0, got {self.workers} and {self.gpus_per_worker}"
+            )
+        if self.name == "local" and (self.workers != 1 or self.gpus_per_worker):
+            raise ValueError(
+                f"--workers {self.workers} and --gpus-per-worker {self.gpus_per_worker:g} need --engine ray: "
+                "the local engine scores in this one process (on its GPU if it has one)"
+            )
+
+
+@dataclass(frozen=True)
 class Summary:
     rows: int
     scored: int
@@ -46,8 +69,12 @@ def score_files(
     explain: bool = False,
     engine: str = "local",
     max_chars: int = 500_000,
+    workers: int = 1,
+    gpus_per_worker: float = 0,
 ) -> Summary:
-    """Score every row of `inputs` into `out`, reusing rows an interrupted or earlier run finished."""
+    """Score every row of `inputs` into `out`, reusing rows an interrupted or earlier run finished.
+    The ray engine runs `workers` scorer actors, each holding `gpus_per_worker` GPUs."""
+    runner = Engine(engine, workers, gpus_per_worker)  # checked before any work
     out = Path(out)
     if out.suffix.lower() not in FORMATS:
         raise ValueError(f"{out}: output must end in {', '.join(FORMATS)}")
@@ -64,7 +91,7 @@ def score_files(
     reused = sum(r.key in done for r in rows)
     todo = [r for r in rows if r.error is None and r.key not in done]
     if todo:
-        done.update(_score(todo, model, batch_size, explain, engine, partial, max_chars))
+        done.update(_score(todo, model, batch_size, explain, runner, partial, max_chars))
     seen = {r.key for r in rows}
     records = [done.get(r.key) or output_record(r, None) for r in rows]
     records += [r for key, r in done.items() if key not in seen]  # earlier rows of other inputs stay
@@ -84,14 +111,17 @@ def _refuse_inputs_as_output(inputs: list[str], out: Path, partial: Path) -> Non
 
 
 def _score(
-    todo: list[Row], model, batch_size: int, explain: bool, engine: str, partial: Path, max_chars: int
+    todo: list[Row], model, batch_size: int, explain: bool, runner: Engine, partial: Path, max_chars: int
 ) -> dict:
     """Score `todo`, appending each finished batch to `partial` so that an interruption loses little.
     The progress bar counts windows (with the local engine), so a long document shows its progress."""
-    if engine == "ray":
+    if runner.name == "ray":
         from inference.ray_engine import score_rows
 
-        batches, total, unit = score_rows(todo, model, batch_size, explain, max_chars), len(todo), "doc"
+        batches = score_rows(
+            todo, model, batch_size, explain, max_chars, runner.workers, runner.gpus_per_worker
+        )
+        total, unit = len(todo), "doc"
     else:
         scorer = Scorer(model, batch_size=batch_size, max_chars=max_chars)
         batches = (

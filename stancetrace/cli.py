@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -27,6 +28,21 @@ def whole_number(minimum: int, maximum: int | None = None):
             raise argparse.ArgumentTypeError(f"must be {wanted}, got {text!r}") from None
         if value < minimum or (maximum is not None and value > maximum):
             raise argparse.ArgumentTypeError(f"must be {wanted}, got {text!r}")
+        return value
+
+    return parse
+
+
+def number_at_least(minimum: float):
+    """An argparse type: a finite number (decimals allowed) >= minimum, else an error naming the bound."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not minimum <= value < math.inf:
+            raise argparse.ArgumentTypeError(f"must be a finite number >= {minimum:g}, got {text!r}")
         return value
 
     return parse
@@ -204,6 +220,8 @@ def _score(args: argparse.Namespace) -> int:
         explain=args.explain,
         engine=args.engine,
         max_chars=args.max_chars,
+        workers=args.workers,
+        gpus_per_worker=args.gpus_per_worker,
     )
     for note in summary.notes:
         print(f"stance: note: {note}", file=sys.stderr)
@@ -351,7 +369,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--engine",
         choices=["local", "ray"],
         default="local",
-        help="ray: run the scorer through Ray Data (pip install 'stancetrace[ray]')",
+        help="ray: run the scorer through Ray Data (pip install 'stancetrace[ray]'), on this machine or "
+        "the cluster in RAY_ADDRESS",
+    )
+    score.add_argument(
+        "--workers",
+        type=whole_number(1),
+        default=1,
+        help="scorer processes (Ray actors), each loading the model once; needs --engine ray (default: 1)",
+    )
+    score.add_argument(
+        "--gpus-per-worker",
+        type=number_at_least(0),
+        default=0.0,
+        metavar="F",
+        help="GPUs each worker holds, a fraction to share one (e.g. 0.5); needs --engine ray (default: 0)",
     )
     score.set_defaults(handler=_score)
 

@@ -6,6 +6,7 @@ import sys
 
 import pandas as pd
 import pytest
+import torch
 from docx import Document
 
 from corpus.language import detect_language
@@ -200,6 +201,22 @@ def test_unsupported_output_is_refused_before_any_work(tiny_stance_model, inputs
     assert "output must end in .jsonl, .csv, .parquet" in capsys.readouterr().err
 
 
+def test_workers_are_checked_and_need_the_ray_engine(inputs, tmp_path, capsys):
+    out = tmp_path / "scores.jsonl"
+    assert main(["score", str(inputs), "--out", str(out), "--workers", "2"]) == 2
+    assert "--workers 2 and --gpus-per-worker 0 need --engine ray" in capsys.readouterr().err
+    for option, value, problem in [
+        ("--workers", "0", "must be a whole number >= 1, got '0'"),
+        ("--gpus-per-worker", "-0.5", "must be a finite number >= 0, got '-0.5'"),
+        ("--gpus-per-worker", "nan", "must be a finite number >= 0, got 'nan'"),
+    ]:
+        with pytest.raises(SystemExit) as stopped:  # a flag is checked as it is parsed
+            main(["score", str(inputs), "--out", str(out), "--engine", "ray", option, value])
+        assert stopped.value.code == 2
+        assert f"argument {option}: {problem}" in capsys.readouterr().err
+    assert not out.exists()
+
+
 def test_ray_engine_gives_the_local_results(tiny_stance_model, inputs, tmp_path):
     local, distributed = tmp_path / "local.jsonl", tmp_path / "ray.jsonl"
     model = tiny_stance_model[0]
@@ -213,6 +230,17 @@ def test_ray_engine_gives_the_local_results(tiny_stance_model, inputs, tmp_path)
     local_records = read_records(local)
     assert [[r[f] for f in fields] for r in ray_records] == [[r[f] for f in fields] for r in local_records]
     assert [r["score"] for r in ray_records] == pytest.approx([r["score"] for r in local_records], abs=1e-5)
+
+
+def test_ray_engine_refuses_workers_that_cannot_start(inputs, tmp_path, monkeypatch):
+    """A Ray started for the run can gain no GPU: asking for one is an error, not a wait for ever."""
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    with pytest.raises(
+        ValueError, match=r"0 GPUs: 0 of the 2 workers fit at once .* lower --gpus-per-worker"
+    ):
+        batch.score_files([str(inputs)], tmp_path / "s.jsonl", engine="ray", workers=2, gpus_per_worker=0.5)
 
 
 def test_onnx_runtime_reads_like_torch(tiny_stance_model):
