@@ -52,8 +52,9 @@ class Scorer:
     `explain_windows` windows of a long text, and none for a text over `explain_max_chars`
     characters (the note says so). A text over `max_chars` characters gets an error
     rather than the memory and time it would take. `precision`
-    says how a transformer reads: "onnx" (ONNX Runtime, the default on a CPU), "fp32" (torch, the
-    default on a GPU) or "int8" (torch dynamic quantisation; faster, less accurate).
+    says how a transformer reads (see `inference.models.transformer`): by default "bf16" on a CPU
+    with AMX or a GPU, "onnx" (ONNX Runtime fp32) on other CPUs; "fp32" (torch) is the
+    reference the others are measured against; "int8" is faster and less accurate.
     """
 
     model: str | Path | None = None
@@ -146,7 +147,9 @@ class Scorer:
             note = f"evidence from the {self.explain_windows} most decisive of {len(window_probs)} windows"
         found = words(text)
         weights = (
-            self.stance_model.word_weights(text, found, windows, self.explain_steps) if found else np.zeros(0)
+            self.stance_model.word_weights(text, found, windows, self.explain_steps, self.precision)
+            if found
+            else np.zeros(0)
         )
         ranked = [Evidence(w.text, w.start, w.end, float(f"{v:.4g}")) for w, v in zip(found, weights) if v]
         evidence = {

@@ -87,7 +87,9 @@ class BaselineModel:
             raise ValueError(f"the baseline reads at {self.precisions[0]} only, got precision {precision!r}")
         return self.regression.decision_function(self.vectorizer.transform(windows))
 
-    def word_weights(self, text: str, found: list, windows: list[str], steps: int = 0) -> np.ndarray:
+    def word_weights(
+        self, text: str, found: list, windows: list[str], steps: int = 0, precision: str | None = None
+    ) -> np.ndarray:
         """How much the score drops when each word is left out."""
         variants = [text[: w.start] + " " + text[w.end :] for w in found]
         full, *without = scores(softmax(self.logits([text] + variants), self.temperature))

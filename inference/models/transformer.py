@@ -1,9 +1,15 @@
 """The transformer kind: a sequence classifier over the five levels, read in windows of tokens.
 
-A text is read in overlapping windows of at most `max_tokens` tokens. Windows are read by ONNX
-Runtime (the default on a CPU), torch fp32 (the default on a GPU) or torch int8 (dynamic
-quantisation of the linear layers). Words are weighed by integrated gradients over the token
-embeddings of the fp32 model (summed over a word's tokens).
+A text is read in overlapping windows of at most `max_tokens` tokens. Windows are read at one of
+these precisions, the first that fits the machine being the default:
+- "bf16": torch under bf16 autocast, the default where bf16 matrix units make it fast (a CPU with
+  AMX, detected at run time, or a GPU);
+- "onnx": ONNX Runtime fp32, the default on other CPUs (its threads do not spin, so a busy core
+  shared with the app or a batch costs it little);
+- "fp32": torch fp32, the reference every other precision is measured against;
+- "int8": torch dynamic quantisation of the linear layers.
+Words are weighed by integrated gradients over the token embeddings (summed over a word's tokens),
+under bf16 autocast when reading at bf16.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from corpus.atomic import atomic_file
 from corpus.scale import LEVELS, N_LEVELS, NAMES
+from inference.models.hardware import fast_bf16
 from inference.paths import cache_dir, model_fingerprint
 
 LEVEL_VALUES = torch.tensor(LEVELS, dtype=torch.float32)  # class index -> level, as a tensor
@@ -56,8 +63,7 @@ class TransformerModel:
     def __init__(self, network, tokenizer, input_prefix: str = "", temperature: float = 1.0):
         self.network, self.tokenizer = network.to(_device()), tokenizer
         self.input_prefix, self.temperature = input_prefix, temperature
-        on_gpu = self.network.device.type == "cuda"
-        self.precisions = ("fp32", "int8") if on_gpu else ("onnx", "fp32", "int8")
+        self.precisions = _precisions(self.network.device)
         self._readers: dict = {}
         self._explaining = threading.Lock()
         # The prefix's trailing space is the word boundary the text's first piece already carries
@@ -150,20 +156,22 @@ class TransformerModel:
         if precision == "fp32":
             return self.network.eval()
         if precision not in self._readers:
-            self._readers[precision] = (
-                OnnxReader(self.network) if precision == "onnx" else _quantised(self.network)
-            )
+            make = {"bf16": Bf16Reader, "onnx": OnnxReader, "int8": _quantised}[precision]
+            self._readers[precision] = make(self.network)
         return self._readers[precision]
 
-    def word_weights(self, text: str, words: list, windows: list[Window], steps: int = 16) -> np.ndarray:
-        """Each word's share of the score (integrated gradients), averaged over the windows that hold it."""
+    def word_weights(
+        self, text: str, words: list, windows: list[Window], steps: int = 16, precision: str | None = None
+    ) -> np.ndarray:
+        """Each word's share of the score (integrated gradients), averaged over the windows that hold it;
+        the gradients are taken under bf16 autocast when reading at bf16."""
         word_of_char = np.full(len(text), -1)
         for index, word in enumerate(words):
             word_of_char[word.start : word.end] = index
         totals, seen = np.zeros(len(words)), np.zeros(len(words))
         for window in windows:
             with self._explaining:  # captum hooks the embedding layer: one window at a time
-                attribution = self._token_attributions(window, steps)
+                attribution = self._token_attributions(window, steps, precision == "bf16")
             in_window = set()
             for value, span in zip(attribution, window.spans):
                 if span is None or span[0] == span[1]:
@@ -176,14 +184,14 @@ class TransformerModel:
                 seen[w] += 1
         return np.divide(totals, seen, out=np.zeros_like(totals), where=seen > 0)
 
-    def _token_attributions(self, window: Window, steps: int) -> np.ndarray:
+    def _token_attributions(self, window: Window, steps: int, bf16: bool) -> np.ndarray:
         from captum.attr import LayerIntegratedGradients
 
         network, temperature = self.network.eval(), self.temperature
         device = network.device
 
         def score(input_ids: torch.Tensor) -> torch.Tensor:
-            logits = network(input_ids=input_ids, attention_mask=torch.ones_like(input_ids)).logits
+            logits = network(input_ids=input_ids, attention_mask=torch.ones_like(input_ids)).logits.float()
             return expected_level(logits, temperature) / max(LEVELS)
 
         ids = torch.tensor([window.ids], device=device)
@@ -191,10 +199,29 @@ class TransformerModel:
         reference = torch.tensor(
             [[i if s is None else pad for i, s in zip(window.ids, window.spans)]], device=device
         )
-        attribution = LayerIntegratedGradients(score, network.get_input_embeddings()).attribute(
-            ids, baselines=reference, n_steps=steps, internal_batch_size=steps
-        )
-        return attribution.sum(dim=-1)[0].detach().cpu().numpy()
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+            attribution = LayerIntegratedGradients(score, network.get_input_embeddings()).attribute(
+                ids, baselines=reference, n_steps=steps, internal_batch_size=steps
+            )
+        return attribution.float().sum(dim=-1)[0].detach().cpu().numpy()
+
+
+def _precisions(device: torch.device) -> tuple[str, ...]:
+    """The precisions a model on `device` reads at, the default first."""
+    if device.type == "cuda":
+        return ("bf16", "fp32") if fast_bf16(device) else ("fp32", "bf16")
+    return ("bf16", "onnx", "fp32", "int8") if fast_bf16(device) else ("onnx", "fp32", "int8", "bf16")
+
+
+class Bf16Reader:
+    """The network under bf16 autocast: matrix products in bf16, normalisation and softmax in fp32."""
+
+    def __init__(self, network: torch.nn.Module):
+        self.network = network
+
+    def __call__(self, **inputs) -> SimpleNamespace:
+        with torch.autocast(self.network.device.type, dtype=torch.bfloat16):
+            return SimpleNamespace(logits=self.network.eval()(**inputs).logits.float())
 
 
 class OnnxReader:
@@ -208,6 +235,10 @@ class OnnxReader:
             _export(network, path)
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = torch.get_num_threads()
+        # Spinning threads wait for work at full speed: faster on an idle machine, much slower when
+        # another process (the app, a batch) holds a core.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.add_session_config_entry("session.inter_op.allow_spinning", "0")
         self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
     def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> SimpleNamespace:
