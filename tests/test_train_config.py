@@ -20,6 +20,8 @@ from training.config import TrainConfig
         ("warmup_ratio", 1, "setting warmup_ratio must be a number in [0, 1)"),
         ("train_lang", "fr", "setting train_lang must be zh, en or null"),
         ("max_steps", 0, "setting max_steps must be an integer >= 1"),
+        ("train_layers", 0, "setting train_layers must be an integer >= 1"),
+        ("precision", "fp16", "setting precision must be auto, bf16 or fp32, got 'fp16'"),
         ("baseline", "yes please", "setting baseline must be true or false"),
         ("base_model", "no-such-folder", "'no-such-folder' is neither an existing folder nor a hub name"),
     ],

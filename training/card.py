@@ -48,7 +48,7 @@ level divided by 2).
   ({metrics["train_statements"]} statements, {languages}); the epoch is chosen by macro-F1 on the
   validation split, and a temperature fitted on it calibrates the probabilities
   (T = {metrics["temperature"]:.3f}). The test split was not used for any choice.
-- **Training time:** {metrics["train_seconds"]} s.
+- **Training time:** {metrics["train_seconds"]} s{_how(metrics)}.
 - **Figures:** every figure below is measured through `Scorer`, as `stance score` and the app read
   (windows of up to 512 tokens, {metrics["precision"]} precision).
 - **Loss:** cross-entropy plus {config["ordinal_weight"]} x the squared error of the expected level, so
@@ -91,3 +91,11 @@ scorer = Scorer("THIS_FOLDER")
 scorer.score(["上海市国资委召开专题学习会，加强对稳定币的研究。"])[0].label
 ```
 """
+
+
+def _how(metrics: dict) -> str:
+    """How a transformer was trained: its precision and the layers it changed."""
+    if metrics["model"] != "transformer":
+        return ""
+    layers = metrics["config"]["train_layers"]
+    return f" ({metrics['train_precision']}, the top {layers} encoder layers and the head trained)"

@@ -23,14 +23,15 @@ class TrainConfig:
 
     baseline: bool = False  # train the TF-IDF + logistic regression baseline instead
     base_model: str | None = None  # None: the packaged multilingual-e5-small
-    epochs: int = 8
+    epochs: int = 3
     batch_size: int = 16
-    learning_rate: float = 6e-5
+    learning_rate: float = 1e-4
     head_learning_rate: float = 1e-3
     weight_decay: float = 0.01
     warmup_ratio: float = 0.1
     max_length: int = 256  # tokens per statement while training
-    freeze_word_embeddings: bool = True
+    train_layers: int = 4  # top encoder layers trained; those below are frozen and read once per text
+    precision: str = "auto"  # bf16 mixed precision, fp32, or auto: bf16 where the machine has bf16 units
     ordinal_weight: float = 0.5  # weight of the expected-level squared error beside cross-entropy
     seed: int = 2025
     train_lang: str | None = None  # "zh" or "en" to train on one language only
@@ -88,7 +89,8 @@ _RULES = {
     "weight_decay": _NON_NEGATIVE,
     "warmup_ratio": (float, lambda v: 0 <= v < 1, "a number in [0, 1)"),
     "max_length": (int, lambda v: 8 <= v <= 8192, "an integer in 8..8192"),
-    "freeze_word_embeddings": (bool, lambda v: True, "true or false"),
+    "train_layers": _POSITIVE_INT,
+    "precision": (str, lambda v: v in ("auto", "bf16", "fp32"), "auto, bf16 or fp32"),
     "ordinal_weight": _NON_NEGATIVE,
     "seed": (int, lambda v: v >= 0, "an integer >= 0"),
     "train_lang": (str, lambda v: v in ("zh", "en"), "zh, en or null (both)"),

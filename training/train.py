@@ -18,7 +18,7 @@ from training.baseline import fit_baseline
 from training.card import model_card
 from training.config import TrainConfig
 from training.evaluate import evaluate
-from training.transformer import base_transformer, fit_transformer
+from training.transformer import base_transformer, fit_transformer, train_precision
 
 
 class TrainingFailed(RuntimeError):
@@ -73,6 +73,7 @@ def train(
             "train_synthetic": sum(kind == "synthetic" for kind in train_rows["kind"]),
             "validation_statements": len(validation_rows["text"]),
             "precision": scorer.precision,
+            "train_precision": None if config.baseline else train_precision(config, model.network.device),
             "train_seconds": round(seconds, 1),
             "temperature": model.temperature,
             "history": history,

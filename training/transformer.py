@@ -1,4 +1,4 @@
-"""Fine-tune the transformer kind: pick the epoch best on validation, then calibrate on it."""
+"""Fine-tune the transformer kind: train its top layers, keep the epoch best on validation, calibrate."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ import torch
 from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup
 
-from corpus.scale import class_of, scores, softmax
+from corpus.scale import N_LEVELS, class_of, scores, softmax
 from inference.models import join_windows
+from inference.models.hardware import fast_bf16
 from inference.models.transformer import TransformerModel
 from training.base_model import INPUT_PREFIX, default_base_model
 from training.config import TrainConfig
 from training.metrics import stance_metrics
 from training.ordinal import fit_temperature, ordinal_loss
+from training.split_encoder import SplitEncoder
 
 
 def base_transformer(base_model: str | None) -> TransformerModel:
@@ -29,55 +31,57 @@ def base_transformer(base_model: str | None) -> TransformerModel:
 def fit_transformer(
     stance_model: TransformerModel, train: dict, validation: dict, config: TrainConfig
 ) -> list[dict]:
-    """Fine-tune on `train` (texts, labels), keep the epoch best on validation, calibrate on it.
-    Validation is read as the scorer reads: in windows, their probabilities joined per text."""
-    model = stance_model.network
+    """Fine-tune the top `train_layers` layers on `train` (texts, labels), keep the epoch best on
+    validation, calibrate on it. The frozen layers below are read once per text; validation is read
+    as the scorer reads, in windows whose probabilities are joined per text."""
+    split = SplitEncoder(stance_model.network, config.train_layers)
+    bf16 = train_precision(config, stance_model.network.device) == "bf16"
+    train_ids = [stance_model.encode([t], config.max_length)["input_ids"][0] for t in train["text"]]
     windows = [stance_model.windows(t) for t in validation["text"]]
-    flat = [w for text_windows in windows for w in text_windows]
+    validation_ids = [torch.tensor(w.ids) for text_windows in windows for w in text_windows]
+    with _autocast(stance_model, bf16):
+        train_hidden, validation_hidden = (
+            _bottoms(split, ids, config.batch_size, f"reading {part} through the frozen layers")
+            for part, ids in (("train", train_ids), ("validation", validation_ids))
+        )
     window_classes = np.repeat([class_of(v) for v in validation["label"]], [len(w) for w in windows])
-    if config.freeze_word_embeddings:
-        model.get_input_embeddings().weight.requires_grad_(False)
-    head = [
-        p for n, p in model.named_parameters() if p.requires_grad and ("classifier" in n or "pooler" in n)
-    ]
-    body = [
-        p for n, p in model.named_parameters() if p.requires_grad and not ("classifier" in n or "pooler" in n)
-    ]
+
     optimiser = torch.optim.AdamW(
         [
-            {"params": body, "lr": config.learning_rate},
-            {"params": head, "lr": config.head_learning_rate},
+            {"params": split.body, "lr": config.learning_rate},
+            {"params": split.head, "lr": config.head_learning_rate},
         ],
         weight_decay=config.weight_decay,
     )
-    steps_per_epoch = -(-len(train["text"]) // config.batch_size)
+    steps_per_epoch = -(-len(train_ids) // config.batch_size)
     total = steps_per_epoch * config.epochs
     if config.max_steps:
         total = min(total, config.max_steps)
     schedule = get_linear_schedule_with_warmup(optimiser, int(config.warmup_ratio * total), total)
-    classes = torch.tensor([class_of(v) for v in train["label"]])
+    classes = torch.tensor([class_of(v) for v in train["label"]], device=stance_model.network.device)
     generator = torch.Generator().manual_seed(config.seed)
+    lengths = [len(ids) for ids in train_ids]
 
     history, best, step = [], None, 0
     progress = tqdm(total=total, desc="training", unit="step", dynamic_ncols=True)
     for epoch in range(1, config.epochs + 1):
-        model.train()
-        for batch in _length_buckets(train["text"], config.batch_size, generator):
+        stance_model.network.train()
+        for batch in _length_buckets(lengths, config.batch_size, generator):
             if step == total:
                 break
-            inputs = stance_model.encode([train["text"][i] for i in batch.tolist()], config.max_length)
-            loss = ordinal_loss(
-                model(**inputs).logits, classes[batch].to(model.device), config.ordinal_weight
-            )
+            hidden, mask = _padded([train_hidden[i] for i in batch.tolist()])
+            with _autocast(stance_model, bf16):
+                logits = split.top(hidden, mask)
+            loss = ordinal_loss(logits.float(), classes[batch], config.ordinal_weight)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_(split.body + split.head, 1.0)
             optimiser.step()
             schedule.step()
             optimiser.zero_grad()
             step += 1
             progress.update(1)
             progress.set_postfix(epoch=epoch, loss=f"{loss.item():.3f}")
-        val_logits = stance_model.logits(flat, "fp32")
+        val_logits = _top_logits(split, validation_hidden, config.batch_size, stance_model, bf16)
         probs = join_windows(softmax(val_logits), windows)
         record = {
             "epoch": epoch,
@@ -90,22 +94,80 @@ def fit_transformer(
             f"adjacent accuracy {record['adjacent_accuracy']:.3f}, Spearman {record['spearman']:.3f}"
         )
         if best is None or record["macro_f1"] > best[0]["macro_f1"]:
-            best = (record, copy.deepcopy(model.state_dict()), val_logits)
+            best = (record, copy.deepcopy(stance_model.network.state_dict()), val_logits)
         if step == total:
             break
     progress.close()
-    model.load_state_dict(best[1])
+    stance_model.network.load_state_dict(best[1])
+    stance_model.network.eval()
     stance_model.temperature = fit_temperature(best[2], window_classes)
     return history
 
 
-def _length_buckets(
-    texts: list[str], batch_size: int, generator: torch.Generator, window: int = 8
+def train_precision(config: TrainConfig, device: torch.device) -> str:
+    """The precision a run computes in: the configured one, or under "auto" bf16 mixed precision
+    where the machine has bf16 matrix units, else fp32."""
+    if config.precision != "auto":
+        return config.precision
+    return "bf16" if fast_bf16(device) else "fp32"
+
+
+def _autocast(stance_model: TransformerModel, bf16: bool):
+    return torch.autocast(stance_model.network.device.type, dtype=torch.bfloat16, enabled=bf16)
+
+
+def _padded(hidden: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Hidden states of several texts as one zero-padded batch, and its attention mask."""
+    batch = torch.nn.utils.rnn.pad_sequence(hidden, batch_first=True)
+    mask = torch.zeros(batch.shape[:2], dtype=torch.long, device=batch.device)
+    for row, states in enumerate(hidden):
+        mask[row, : len(states)] = 1
+    return batch, mask
+
+
+def _bottoms(
+    split: SplitEncoder, ids: list[torch.Tensor], batch_size: int, description: str
 ) -> list[torch.Tensor]:
-    """Shuffled batches of similar-length texts: a random order, sorted by length within windows of
-    `window` batches, cut into batches, the batches shuffled. Less padding, still random."""
-    order = torch.randperm(len(texts), generator=generator)
-    lengths = torch.tensor([len(t) for t in texts])
+    """The frozen layers' hidden states of each sequence of token ids (unpadded, fp32)."""
+    device = split.network.device
+    out = [None] * len(ids)
+    order = np.argsort([len(i) for i in ids], kind="stable")
+    starts = range(0, len(order), batch_size)
+    for start in tqdm(starts, desc=description, unit="batch", dynamic_ncols=True, leave=False):
+        chunk = order[start : start + batch_size]
+        batch = torch.nn.utils.rnn.pad_sequence([ids[i] for i in chunk], batch_first=True).to(device)
+        mask = torch.zeros_like(batch)
+        for row, i in enumerate(chunk):
+            mask[row, : len(ids[i])] = 1
+        hidden = split.bottom(batch, mask).float()
+        for row, i in enumerate(chunk):
+            out[i] = hidden[row, : len(ids[i])].clone()
+    return out
+
+
+@torch.inference_mode()
+def _top_logits(
+    split: SplitEncoder, hidden: list[torch.Tensor], batch_size: int, stance_model, bf16: bool
+) -> np.ndarray:
+    """Logits of each sequence from its frozen-layer hidden states, the network in evaluation mode."""
+    stance_model.network.eval()
+    out = np.zeros((len(hidden), N_LEVELS))
+    order = np.argsort([len(h) for h in hidden], kind="stable")
+    for start in range(0, len(order), batch_size):
+        chunk = order[start : start + batch_size]
+        with _autocast(stance_model, bf16):
+            logits = split.top(*_padded([hidden[i] for i in chunk]))
+        out[chunk] = logits.float().cpu().numpy()
+    return out
+
+
+def _length_buckets(
+    lengths: list[int], batch_size: int, generator: torch.Generator, window: int = 8
+) -> list[torch.Tensor]:
+    """Shuffled batches of similar-length sequences: a random order, sorted by length within windows
+    of `window` batches, cut into batches, the batches shuffled. Less padding, still random."""
+    order = torch.randperm(len(lengths), generator=generator)
+    lengths = torch.tensor(lengths)
     batches = []
     for group in order.split(batch_size * window):
         batches += group[torch.argsort(lengths[group], stable=True)].split(batch_size)
