@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from inference.models.hardware import fast_bf16
+from inference.models.split_encoder import SplitEncoder
 from inference.models.transformer import TransformerModel
 from inference.scorer import Scorer
-from training.split_encoder import SplitEncoder
 
 TEXTS = [
     "上海市国资委召开专题学习会，研究稳定币的发展。",
@@ -26,6 +26,7 @@ def test_split_encoder_reads_like_the_whole_network(tiny_model_dir, train_layers
         parts = split.top(split.bottom(batch["input_ids"], batch["attention_mask"]), batch["attention_mask"])
     assert torch.allclose(whole, parts, atol=1e-5)
     assert split.cut == max(2 - train_layers, 0)
+    split.freeze_bottom()
     trained = {id(p) for p in split.body + split.head}
     assert all(p.requires_grad == (id(p) in trained) for p in network.parameters())
     assert not network.base_model.embeddings.word_embeddings.weight.requires_grad
@@ -51,3 +52,22 @@ def test_the_default_precision_follows_the_machine(tiny_stance_model):
     else:
         assert default == ("bf16" if fast_bf16(torch.device("cpu")) else "onnx")
     assert isinstance(fast_bf16(torch.device("cpu")), bool)
+
+
+@pytest.mark.parametrize("frozen_layers", [0, 1])
+def test_attributions_add_up_to_the_score_they_explain(tiny_model_dir, frozen_layers):
+    """Integrated gradients are complete: a window's token attributions sum to its score minus the
+    reference window's, wherever the cut is."""
+    from inference.models.transformer import expected_level
+
+    model = TransformerModel.from_base(tiny_model_dir)
+    model.frozen_layers = frozen_layers
+    window = model.windows(TEXTS[1])[0]
+    attribution = model._token_attributions(window, steps=64, bf16=False)
+    pad = model.tokenizer.pad_token_id
+    reference = [i if s is None else pad for i, s in zip(window.ids, window.spans)]
+    with torch.no_grad():
+        logits = model.network.eval()(input_ids=torch.tensor([window.ids, reference])).logits
+    level = expected_level(logits) / 2
+    assert attribution.sum() == pytest.approx(float(level[0] - level[1]), abs=2e-3)
+    assert len(attribution) == len(window.ids)

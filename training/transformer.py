@@ -12,12 +12,12 @@ from transformers import get_linear_schedule_with_warmup
 from corpus.scale import N_LEVELS, class_of, scores, softmax
 from inference.models import join_windows
 from inference.models.hardware import fast_bf16
+from inference.models.split_encoder import SplitEncoder
 from inference.models.transformer import TransformerModel
 from training.base_model import INPUT_PREFIX, default_base_model
 from training.config import TrainConfig
 from training.metrics import stance_metrics
 from training.ordinal import fit_temperature, ordinal_loss
-from training.split_encoder import SplitEncoder
 
 
 def base_transformer(base_model: str | None) -> TransformerModel:
@@ -35,6 +35,7 @@ def fit_transformer(
     validation, calibrate on it. The frozen layers below are read once per text; validation is read
     as the scorer reads, in windows whose probabilities are joined per text."""
     split = SplitEncoder(stance_model.network, config.train_layers)
+    split.freeze_bottom()
     bf16 = train_precision(config, stance_model.network.device) == "bf16"
     train_ids = [stance_model.encode([t], config.max_length)["input_ids"][0] for t in train["text"]]
     windows = [stance_model.windows(t) for t in validation["text"]]
@@ -101,6 +102,7 @@ def fit_transformer(
     stance_model.network.load_state_dict(best[1])
     stance_model.network.eval()
     stance_model.temperature = fit_temperature(best[2], window_classes)
+    stance_model.frozen_layers = split.cut
     return history
 
 
@@ -129,7 +131,7 @@ def _bottoms(
     split: SplitEncoder, ids: list[torch.Tensor], batch_size: int, description: str
 ) -> list[torch.Tensor]:
     """The frozen layers' hidden states of each sequence of token ids (unpadded, fp32)."""
-    device = split.network.device
+    device = split.network.eval().device
     out = [None] * len(ids)
     order = np.argsort([len(i) for i in ids], kind="stable")
     starts = range(0, len(order), batch_size)

@@ -8,8 +8,8 @@ these precisions, the first that fits the machine being the default:
   shared with the app or a batch costs it little);
 - "fp32": torch fp32, the reference every other precision is measured against;
 - "int8": torch dynamic quantisation of the linear layers.
-Words are weighed by integrated gradients over the token embeddings (summed over a word's tokens),
-under bf16 autocast when reading at bf16.
+Words are weighed by integrated gradients over each token's hidden state where the trained layers
+begin (summed over a word's tokens), under bf16 autocast when reading at bf16.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 from corpus.atomic import atomic_file
 from corpus.scale import LEVELS, N_LEVELS, NAMES
 from inference.models.hardware import fast_bf16
+from inference.models.split_encoder import SplitEncoder
 from inference.paths import cache_dir, model_fingerprint
 
 LEVEL_VALUES = torch.tensor(LEVELS, dtype=torch.float32)  # class index -> level, as a tensor
@@ -60,9 +61,17 @@ class TransformerModel:
 
     kind = "transformer"
 
-    def __init__(self, network, tokenizer, input_prefix: str = "", temperature: float = 1.0):
+    def __init__(
+        self,
+        network,
+        tokenizer,
+        input_prefix: str = "",
+        temperature: float = 1.0,
+        frozen_layers: int = 0,
+    ):
         self.network, self.tokenizer = network.to(_device()), tokenizer
         self.input_prefix, self.temperature = input_prefix, temperature
+        self.frozen_layers = frozen_layers  # encoder layers kept as pre-trained: explained from above them
         self.precisions = _precisions(self.network.device)
         self._readers: dict = {}
         self._explaining = threading.Lock()
@@ -91,10 +100,15 @@ class TransformerModel:
             AutoTokenizer.from_pretrained(folder),
             settings["input_prefix"],
             settings["temperature"],
+            settings.get("frozen_layers", 0),
         )
 
     def settings(self) -> dict:
-        return {"input_prefix": self.input_prefix, "temperature": self.temperature}
+        return {
+            "input_prefix": self.input_prefix,
+            "temperature": self.temperature,
+            "frozen_layers": self.frozen_layers,
+        }
 
     def finite(self) -> bool:
         """Whether every weight and the temperature are finite numbers."""
@@ -185,23 +199,28 @@ class TransformerModel:
         return np.divide(totals, seen, out=np.zeros_like(totals), where=seen > 0)
 
     def _token_attributions(self, window: Window, steps: int, bf16: bool) -> np.ndarray:
-        from captum.attr import LayerIntegratedGradients
+        """Integrated gradients of the score over each token's hidden state where the trained layers
+        begin (the embeddings for a model trained whole), from a reference window whose text tokens
+        are padding: the layers below were not trained, so gradients need not run through them."""
+        from captum.attr import IntegratedGradients
 
         network, temperature = self.network.eval(), self.temperature
-        device = network.device
+        split = SplitEncoder.at(network, self.frozen_layers)
+        pad = self.tokenizer.pad_token_id
+        ids = torch.tensor(
+            [window.ids, [i if s is None else pad for i, s in zip(window.ids, window.spans)]],
+            device=network.device,
+        )
+        mask = torch.ones_like(ids[:1])
 
-        def score(input_ids: torch.Tensor) -> torch.Tensor:
-            logits = network(input_ids=input_ids, attention_mask=torch.ones_like(input_ids)).logits.float()
+        def score(hidden: torch.Tensor) -> torch.Tensor:
+            logits = split.top(hidden, mask.expand(len(hidden), -1)).float()
             return expected_level(logits, temperature) / max(LEVELS)
 
-        ids = torch.tensor([window.ids], device=device)
-        pad = self.tokenizer.pad_token_id
-        reference = torch.tensor(
-            [[i if s is None else pad for i, s in zip(window.ids, window.spans)]], device=device
-        )
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-            attribution = LayerIntegratedGradients(score, network.get_input_embeddings()).attribute(
-                ids, baselines=reference, n_steps=steps, internal_batch_size=steps
+        with torch.autocast(network.device.type, dtype=torch.bfloat16, enabled=bf16):
+            text, reference = split.bottom(ids, torch.ones_like(ids)).float().split(1)
+            attribution = IntegratedGradients(score).attribute(
+                text, baselines=reference, n_steps=steps, internal_batch_size=steps
             )
         return attribution.float().sum(dim=-1)[0].detach().cpu().numpy()
 
