@@ -1,13 +1,18 @@
-"""Scoring throughput against the bound from physics, on this machine.
+"""Scoring throughput per precision against its bound, idle and with one core busy, on this machine.
 
-Prints a table: documents per second and peak memory for the default model (ONNX Runtime, torch fp32,
-torch int8), the TF-IDF baseline and, where one is installed, a zero-shot NLI pipeline, on the same
-1,000 documents of about 300 tokens; the model's FLOPs per document over the measured fp32
-matrix-multiply rate gives the bound. Each configuration runs in a fresh process so that its peak
-memory is its own.
-Then macro-F1 on the corpus test split for each way of reading.
+Prints, from one run:
+- the measured matrix-multiply rate per precision (fp32 and bf16 torch matmul; int8 through a
+  dynamically quantised linear layer, as the int8 configuration computes) and the bound it puts on
+  documents per second (the rate over the default model's FLOPs per ~300-token document);
+- for each configuration, idle and again while another process keeps one core busy: documents/s,
+  its share of the bound of its precision, its speed over torch fp32 in the same condition, peak
+  memory, the share of documents given the same level as torch fp32, and macro-F1 on the corpus
+  test split;
+- the Ray engine with 1 and 2 workers (benchmarks/ray_scaling.py).
+Each configuration runs in a fresh process so that its peak memory is its own. bf16 runs only where
+the machine has bf16 matrix units (elsewhere it is emulated, about 100x slower than fp32).
 
-    .venv/bin/python benchmarks/scoring_speed.py [--docs 1000] [--model DIR] [--baseline DIR]
+    .venv/bin/python benchmarks/scoring_speed.py [--docs 300] [--model DIR] [--baseline DIR] [--no-ray]
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -26,6 +32,7 @@ from transformers import AutoConfig, AutoTokenizer
 
 from corpus import load_all, load_corpus
 from corpus.scale import NAMES
+from inference.models.hardware import fast_bf16
 from inference.paths import default_model_dir
 from inference.scorer import Scorer
 from training.config import TrainConfig
@@ -34,12 +41,13 @@ from training.train import train
 
 TOKENS_PER_DOC = 300
 NLI_MODEL = "MoritzLaurer/mDeBERTa-v3-base-mnli-xnli"
-CONFIGURATIONS = {
-    "onnx": "default model, ONNX Runtime fp32 (the scorer's default)",
-    "fp32": "default model, torch fp32",
-    "int8": "default model, torch int8 dynamic (per channel)",
-    "baseline": "TF-IDF baseline",
-    "nli": f"zero-shot NLI pipeline ({NLI_MODEL})",
+CONFIGURATIONS = {  # name: (description, precision whose bound applies)
+    "bf16": ("torch bf16 autocast", "bf16"),
+    "onnx": ("ONNX Runtime fp32", "fp32"),
+    "fp32": ("torch fp32 (the reference)", "fp32"),
+    "int8": ("torch int8 dynamic (per channel)", "int8"),
+    "baseline": ("TF-IDF baseline", None),
+    "nli": (f"zero-shot NLI ({NLI_MODEL})", None),
 }
 
 
@@ -55,14 +63,26 @@ def documents(count: int, tokenizer) -> list[str]:
     return docs
 
 
-def matmul_gflops(size: int = 2048, repeats: int = 10) -> float:
-    """Measured fp32 matrix-multiply rate of this machine, in GFLOP/s."""
-    a, b = torch.randn(size, size), torch.randn(size, size)
-    torch.matmul(a, b)
-    started = time.perf_counter()
-    for _ in range(repeats):
-        torch.matmul(a, b)
-    return 2 * size**3 * repeats / (time.perf_counter() - started) / 1e9
+def matmul_rates(rows: int = 2048, size: int = 1536, seconds: float = 1.0) -> dict[str, float]:
+    """GFLOP/s of a (rows x size) by (size x size) product at each precision, on this machine's threads."""
+    a, b = torch.randn(rows, size), torch.randn(size, size)
+    linear = torch.nn.Linear(size, size, bias=False)
+    int8 = torch.ao.quantization.quantize_dynamic(torch.nn.Sequential(linear), {torch.nn.Linear})
+    products = {
+        "fp32": lambda: a @ b,
+        "bf16": lambda: a.bfloat16() @ b.bfloat16(),
+        "int8": lambda: int8(a),
+    }
+    rates = {}
+    with torch.inference_mode():
+        for precision, product in products.items():
+            product()
+            repeats, started = 0, time.perf_counter()
+            while time.perf_counter() - started < seconds:
+                product()
+                repeats += 1
+            rates[precision] = 2 * rows * size * size * repeats / (time.perf_counter() - started) / 1e9
+    return rates
 
 
 def encoder_gflop(config, tokens: int) -> float:
@@ -84,41 +104,57 @@ def nli_available() -> bool:
 
 
 def measure(kind: str, model: str, baseline: str, count: int) -> dict:
-    """Documents per second and peak memory of one configuration, run in this process."""
+    """Documents per second, peak memory and the level of each document for one configuration."""
     docs = documents(count, AutoTokenizer.from_pretrained(model))
     if kind == "nli":
         from transformers import pipeline
 
         nli = pipeline("zero-shot-classification", model=NLI_MODEL)
-        score = lambda batch: nli(batch, candidate_labels=list(NAMES))  # noqa: E731
+        score = lambda batch: [None] * len(nli(batch, candidate_labels=list(NAMES)))  # noqa: E731
     else:
-        score = Scorer(
+        scorer = Scorer(
             baseline if kind == "baseline" else model, precision=None if kind == "baseline" else kind
-        ).score
-    score(docs[:16])  # warm-up
-    started = time.perf_counter()
+        )
+        score = lambda batch: [r.level for r in scorer.score(batch)]  # noqa: E731
+    score(docs[:16])  # warm-up (and the ONNX export, once per model)
+    levels, started = [], time.perf_counter()
     for start in range(0, len(docs), 64):
-        score(docs[start : start + 64])
+        levels += score(docs[start : start + 64])
     return {
         "docs_per_s": len(docs) / (time.perf_counter() - started),
         "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "levels": levels,
     }
 
 
-def macro_f1(model: str, precision: str) -> float:
+def test_macro_f1(model: str, precision: str | None) -> float:
     test = load_corpus()["test"]
     results = Scorer(model, precision=precision).score(test["text"])
     probs = np.array([[r.probs[n] for n in NAMES] for r in results])
     return stance_metrics(np.array(test["label"]), probs, np.array([r.score for r in results]))["macro_f1"]
 
 
+def run_measure(kind: str, args, busy: bool) -> dict:
+    """`measure` in a fresh process; with `busy`, while another process spins on one core."""
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
+    try:
+        command = [sys.executable, __file__, "--measure", kind, "--docs", str(args.docs)]
+        command += ["--model", args.model, "--baseline", args.baseline]
+        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    finally:
+        if spinner:
+            spinner.kill()
+    return json.loads(output.splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--docs", type=int, default=1000)
+    parser.add_argument("--docs", type=int, default=300)
     parser.add_argument(
         "--model", default=str(default_model_dir()), help="transformer model (default: the default model)"
     )
     parser.add_argument("--baseline", help="baseline model folder (default: trained on the fly, 2 s)")
+    parser.add_argument("--no-ray", action="store_true", help="skip the Ray engine's table")
     parser.add_argument("--measure", choices=list(CONFIGURATIONS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -128,45 +164,60 @@ def main() -> None:
         args.baseline = tempfile.mkdtemp(prefix="stance-baseline-") + "/model"
         train(TrainConfig(baseline=True), args.baseline)
 
-    rate = matmul_gflops()
+    rates = matmul_rates()
     gflop = encoder_gflop(AutoConfig.from_pretrained(args.model), TOKENS_PER_DOC)
-    bound = rate / gflop
-    kinds = ["onnx", "fp32", "int8", "baseline"] + (["nli"] if nli_available() else [])
-    rows = {}
-    for kind in kinds:
-        command = [
-            sys.executable,
-            __file__,
-            "--measure",
-            kind,
-            "--docs",
-            str(args.docs),
-            "--model",
-            args.model,
-            "--baseline",
-            args.baseline,
-        ]
-        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-        rows[kind] = json.loads(output.splitlines()[-1])
+    has_bf16 = fast_bf16(torch.device("cpu"))
+    default = Scorer(args.model).precision
+    kinds = [k for k in CONFIGURATIONS if k != "nli" and (k != "bf16" or has_bf16)]
+    kinds += ["nli"] if nli_available() else []
+    rows = {(kind, busy): run_measure(kind, args, busy) for kind in kinds for busy in (False, True)}
+    f1 = {
+        kind: test_macro_f1(args.model, kind) if kind != "baseline" else test_macro_f1(args.baseline, None)
+        for kind in kinds
+        if kind != "nli"
+    }
 
     print(
-        f"fp32 matmul: {rate:.0f} GFLOP/s on {torch.get_num_threads()} threads; default model: "
-        f"{gflop:.1f} GFLOP "
-        f"per {TOKENS_PER_DOC}-token document; bound: {bound:.1f} documents/s\n"
+        f"{args.docs} documents of {TOKENS_PER_DOC} tokens; default model {gflop:.1f} GFLOP per document; "
+        f"{torch.get_num_threads()} threads; bf16 matrix units: {'yes' if has_bf16 else 'no'}; "
+        f"the scorer's default precision here: {default}\n"
     )
-    print("| configuration | documents/s | share of the fp32 bound | peak memory (MiB) |")
-    print("|---|---:|---:|---:|")
-    for kind, figures in rows.items():
-        share = f"{figures['docs_per_s'] / bound:.0%}" if kind in ("onnx", "fp32", "int8") else "-"
-        print(
-            f"| {CONFIGURATIONS[kind]} | {figures['docs_per_s']:.1f} | {share} | {figures['peak_mib']:.0f} |"
-        )
-    if "nli" not in rows:
-        print(f"| {CONFIGURATIONS['nli']} | not run: no multilingual NLI model installs offline | - | - |")
+    print("| precision | matmul GFLOP/s | bound (documents/s) |")
+    print("|---|---:|---:|")
+    for precision, rate in rates.items():
+        print(f"| {precision} | {rate:.0f} | {rate / gflop:.1f} |")
     print(
-        "\nmacro-F1 on the test split: "
-        + ", ".join(f"{kind} {macro_f1(args.model, kind):.3f}" for kind in ("fp32", "onnx", "int8"))
+        "\n| configuration | condition | documents/s | share of its bound | vs torch fp32 | peak MiB "
+        "| same level as fp32 | test macro-F1 |"
     )
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for (kind, busy), figures in rows.items():
+        name, precision = CONFIGURATIONS[kind]
+        reference = rows[("fp32", busy)]
+        cells = [
+            name + (" (default)" if kind == default else ""),
+            "one core busy" if busy else "idle",
+            f"{figures['docs_per_s']:.1f}",
+            f"{figures['docs_per_s'] / (rates[precision] / gflop):.0%}" if precision else "-",
+            f"{figures['docs_per_s'] / reference['docs_per_s']:.2f}x",
+            f"{figures['peak_mib']:.0f}",
+            "-" if kind == "nli" else f"{np.mean(np.equal(figures['levels'], reference['levels'])):.1%}",
+            f"{f1[kind]:.3f}" if kind in f1 else "-",
+        ]
+        print("| " + " | ".join(cells) + " |")
+    if not has_bf16:
+        print(
+            f"| {CONFIGURATIONS['bf16'][0]} | - | not run: no bf16 matrix units (AMX) on this CPU | | | | | |"
+        )
+    if "nli" not in kinds:
+        print(
+            f"| {CONFIGURATIONS['nli'][0]} | - | not run: no multilingual NLI model installs offline "
+            "| | | | | |"
+        )
+    if not args.no_ray:
+        ray_table = Path(__file__).with_name("ray_scaling.py")
+        command = [sys.executable, str(ray_table), "--docs", str(min(args.docs, 200)), "--model", args.model]
+        print("\nRay engine:\n" + subprocess.run(command, check=True, capture_output=True, text=True).stdout)
 
 
 if __name__ == "__main__":
