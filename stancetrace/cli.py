@@ -161,13 +161,13 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    import json
 
     from corpus import load_corpus
     from corpus.loader import load_labelled
     from inference import Scorer
     from inference.paths import default_model_dir
     from training.evaluate import evaluate, format_report
+    from training.metrics import report_json
 
     model = args.model or default_model_dir()
     if args.data:
@@ -178,7 +178,7 @@ def _eval(args: argparse.Namespace) -> int:
         _warn_if_seen(Path(model), rows["id"], args.split, args.splits)
     report = evaluate(Scorer(model), rows)
     out = args.out or Path(model) / f"eval-{name}.json"
-    Path(out).write_text(json.dumps(report, indent=1), encoding="utf-8")
+    Path(out).write_text(report_json(report), encoding="utf-8")
     print(f"{format_report(report)}\n\nwritten to {out}")
     return 0
 

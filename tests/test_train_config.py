@@ -87,3 +87,12 @@ def test_print_config_shows_the_whole_run_in_order_file_then_flags_then_set(tmp_
     assert TrainConfig(**printed) == TrainConfig.from_file(settings).with_assignments(
         ["seed=9", "baseline=true"]
     )
+
+
+def test_an_undefined_figure_is_written_as_null_not_nan():
+    import json
+
+    from training.metrics import report_json
+
+    text = report_json({"overall": {"spearman": float("nan"), "n": 3}, "per": [float("inf"), 0.5]})
+    assert json.loads(text) == {"overall": {"spearman": None, "n": 3}, "per": [None, 0.5]}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import math
+
 import numpy as np
 from scipy.stats import spearmanr
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
@@ -70,3 +73,19 @@ def translation_gap(pair_ids: list, langs: list, scores: np.ndarray) -> dict:
             by_pair.setdefault(pair_id, {})[lang] = float(score)
     gaps = [abs(s["zh"] - s["en"]) for s in by_pair.values() if "zh" in s and "en" in s]
     return {"pairs": len(gaps), "mean_abs_score_gap": float(np.mean(gaps)) if gaps else float("nan")}
+
+
+def report_json(report) -> str:
+    """`report` as strict JSON: a figure that is undefined (NaN, such as Spearman's rho of constant
+    predictions) is written as null, never as a bare NaN that JSON readers refuse."""
+
+    def defined(value):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, dict):
+            return {k: defined(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [defined(v) for v in value]
+        return value
+
+    return json.dumps(defined(report), indent=1, ensure_ascii=False, allow_nan=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from training.baseline import fit_baseline
 from training.card import model_card
 from training.config import TrainConfig
 from training.evaluate import evaluate
+from training.metrics import report_json
 from training.transformer import base_transformer, fit_transformer, train_precision
 
 
@@ -80,8 +80,6 @@ def train(
             "validation": evaluate(scorer, validation_rows),
             "test": evaluate(scorer, _rows(corpus["test"])),
         }
-        (staging / "metrics.json").write_text(
-            json.dumps(metrics, indent=1, ensure_ascii=False), encoding="utf-8"
-        )
+        (staging / "metrics.json").write_text(report_json(metrics), encoding="utf-8")
         (staging / "README.md").write_text(model_card(metrics), encoding="utf-8")
     return metrics
