@@ -164,3 +164,23 @@ def test_a_folder_without_kind_or_with_an_unknown_kind_is_refused_by_name(tiny_t
     with pytest.raises(ValueError, match="model.json: missing format"):
         load_model(tmp_path)
     assert main(["score", "-", "--out", str(tmp_path / "x.jsonl"), "--model", str(tmp_path)]) == 2
+
+
+def test_the_report_breaks_metrics_down_by_register_script_length_and_object():
+    import numpy as np
+
+    from corpus import load_corpus
+    from training.evaluate import format_report, metrics_report
+
+    test = load_corpus()["test"]
+    probs = np.full((len(test), 5), 0.2)
+    probs[np.arange(len(test)), np.array(test["label"]) + 2] = 0.6  # every level right
+    breakdown = metrics_report(test, probs)["breakdown"]
+    for by in ("register", "script", "length"):
+        assert sum(group["n"] for group in breakdown[by].values()) == len(test)
+    assert "news" in breakdown["register"] and "hant" in breakdown["script"]
+    addressed = sum(1 for t in test["targets"] for level in t.values() if level is not None)
+    assert sum(group["n"] for group in breakdown["object"].values()) == addressed
+    assert all(group["macro_f1"] == 1.0 for group in breakdown["object"].values())
+    printed = format_report(metrics_report(test, probs))
+    assert "By register, script, length and object" in printed and "tokenization" in printed

@@ -1,5 +1,5 @@
 """Evaluate a model on labelled statements through the scorer: overall, per language, per label,
-across translations."""
+across translations, and by register, script, length and object where the rows carry them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 
 from corpus.scale import LEVELS, display_name, scores
-from corpus.schema import LANGS
+from corpus.schema import LANGS, OBJECTS
+from corpus.stats import sentence_count
 from inference import Scorer
 from training.metrics import per_label, stance_metrics, translation_gap
 
@@ -32,7 +33,38 @@ def metrics_report(rows: dict, probs: np.ndarray) -> dict:
         },
         "per_label": per_label(levels, probs),
         "translation": translation_gap(list(rows["pair_id"]), list(langs), score),
+        "breakdown": breakdown(rows, levels, probs, score),
     }
+
+
+def _length(text: str) -> str:
+    count = sentence_count(text)
+    return "1 sentence" if count == 1 else "2-3 sentences" if count <= 3 else "4+ sentences"
+
+
+def breakdown(rows: dict, levels: np.ndarray, probs: np.ndarray, score: np.ndarray) -> dict:
+    """Metrics per register, script, length (sentences) and object addressed (a statement counts
+    under each object its targets name), for whichever of those the rows carry."""
+    columns = set(getattr(rows, "column_names", None) or rows)  # a datasets.Dataset or a dict
+    groups = {"length": np.array([_length(t) for t in rows["text"]])}
+    for column in ("register", "script"):
+        if column in columns:
+            groups[column] = np.array(rows[column])
+    out = {
+        name: {
+            value: stance_metrics(levels[values == value], probs[values == value], score[values == value])
+            for value in sorted(set(values.tolist()))
+        }
+        for name, values in groups.items()
+    }
+    if "targets" in columns:  # a Dataset gives every object, None where not addressed
+        addressed = [{o for o, level in (t or {}).items() if level is not None} for t in rows["targets"]]
+        out["object"] = {
+            obj: stance_metrics(levels[where], probs[where], score[where])
+            for obj in OBJECTS
+            if (where := np.array([obj in a for a in addressed])).any()
+        }
+    return out
 
 
 def format_report(report: dict) -> str:
@@ -45,6 +77,13 @@ def format_report(report: dict) -> str:
     per = pd.DataFrame({k: labels[k] for k in ("precision", "recall", "f1", "support")}, index=names)
     confusion = pd.DataFrame(labels["confusion"], index=names, columns=[f"{v:+d}" for v in LEVELS])
     gap = report["translation"]
+    parts = pd.DataFrame(
+        [
+            {"by": name, "group": group, **{k: figures[k] for k in ("n", "macro_f1", "adjacent_accuracy")}}
+            for name, groups in report.get("breakdown", {}).items()
+            for group, figures in groups.items()
+        ]
+    )
     return "\n".join(
         [
             headline.round(3).to_string(),
@@ -57,5 +96,8 @@ def format_report(report: dict) -> str:
             "",
             f"Translation consistency: mean |score(zh) - score(en)| = {gap['mean_abs_score_gap']:.3f} "
             f"over {gap['pairs']} pairs",
+            "",
+            "By register, script, length and object (a statement counts under each object it addresses)",
+            parts.set_index(["by", "group"]).round(3).to_string() if len(parts) else "(none)",
         ]
     )

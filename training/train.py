@@ -25,7 +25,7 @@ class TrainingFailed(RuntimeError):
     """A run that produced no usable model."""
 
 
-COLUMNS = ("text", "label", "lang", "pair_id", "kind")
+COLUMNS = ("text", "label", "lang", "pair_id", "kind", "register", "script", "targets")
 
 
 def _rows(split, lang: str | None = None) -> dict:
