@@ -27,7 +27,7 @@ def metrics_report(rows: dict, probs: np.ndarray) -> dict:
     return {
         "overall": stance_metrics(levels, probs, score),
         "by_language": {
-            lang: stance_metrics(levels[langs == lang], probs[langs == lang], score[langs == lang])
+            lang: _metrics_where(langs == lang, levels, probs, score)
             for lang in LANGS
             if (langs == lang).any()
         },
@@ -35,6 +35,11 @@ def metrics_report(rows: dict, probs: np.ndarray) -> dict:
         "translation": translation_gap(list(rows["pair_id"]), list(langs), score),
         "breakdown": breakdown(rows, levels, probs, score),
     }
+
+
+def _metrics_where(where: np.ndarray, levels: np.ndarray, probs: np.ndarray, score: np.ndarray) -> dict:
+    """The metrics of the statements that `where` (a boolean mask) selects."""
+    return stance_metrics(levels[where], probs[where], score[where])
 
 
 def _length(text: str) -> str:
@@ -52,7 +57,7 @@ def breakdown(rows: dict, levels: np.ndarray, probs: np.ndarray, score: np.ndarr
             groups[column] = np.array(rows[column])
     out = {
         name: {
-            value: stance_metrics(levels[values == value], probs[values == value], score[values == value])
+            value: _metrics_where(values == value, levels, probs, score)
             for value in sorted(set(values.tolist()))
         }
         for name, values in groups.items()
@@ -60,7 +65,7 @@ def breakdown(rows: dict, levels: np.ndarray, probs: np.ndarray, score: np.ndarr
     if "targets" in columns:  # a Dataset gives every object, None where not addressed
         addressed = [{o for o, level in (t or {}).items() if level is not None} for t in rows["targets"]]
         out["object"] = {
-            obj: stance_metrics(levels[where], probs[where], score[where])
+            obj: _metrics_where(where, levels, probs, score)
             for obj in OBJECTS
             if (where := np.array([obj in a for a in addressed])).any()
         }

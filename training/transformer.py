@@ -36,11 +36,12 @@ def fit_transformer(
     as the scorer reads, in windows whose probabilities are joined per text."""
     split = SplitEncoder(stance_model.network, config.train_layers)
     split.freeze_bottom()
-    bf16 = train_precision(config, stance_model.network.device) == "bf16"
+    device = stance_model.network.device
+    bf16 = train_precision(config, device) == "bf16"
     train_ids = [stance_model.encode([t], config.max_length)["input_ids"][0] for t in train["text"]]
     windows = [stance_model.windows(t) for t in validation["text"]]
     validation_ids = [torch.tensor(w.ids) for text_windows in windows for w in text_windows]
-    with _autocast(stance_model, bf16):
+    with _autocast(device, bf16):
         train_hidden, validation_hidden = (
             _bottoms(split, ids, config.batch_size, f"reading {part} through the frozen layers")
             for part, ids in (("train", train_ids), ("validation", validation_ids))
@@ -59,7 +60,7 @@ def fit_transformer(
     if config.max_steps:
         total = min(total, config.max_steps)
     schedule = get_linear_schedule_with_warmup(optimiser, int(config.warmup_ratio * total), total)
-    classes = torch.tensor([class_of(v) for v in train["label"]], device=stance_model.network.device)
+    classes = torch.tensor([class_of(v) for v in train["label"]], device=device)
     generator = torch.Generator().manual_seed(config.seed)
     lengths = [len(ids) for ids in train_ids]
 
@@ -71,7 +72,7 @@ def fit_transformer(
             if step == total:
                 break
             hidden, mask = _padded([train_hidden[i] for i in batch.tolist()])
-            with _autocast(stance_model, bf16):
+            with _autocast(device, bf16):
                 logits = split.top(hidden, mask)
             loss = ordinal_loss(logits.float(), classes[batch], config.ordinal_weight)
             loss.backward()
@@ -82,7 +83,7 @@ def fit_transformer(
             step += 1
             progress.update(1)
             progress.set_postfix(epoch=epoch, loss=f"{loss.item():.3f}")
-        val_logits = _top_logits(split, validation_hidden, config.batch_size, stance_model, bf16)
+        val_logits = _top_logits(split, validation_hidden, config.batch_size, bf16)
         probs = join_windows(softmax(val_logits), windows)
         record = {
             "epoch": epoch,
@@ -114,17 +115,23 @@ def train_precision(config: TrainConfig, device: torch.device) -> str:
     return "bf16" if fast_bf16(device) else "fp32"
 
 
-def _autocast(stance_model: TransformerModel, bf16: bool):
-    return torch.autocast(stance_model.network.device.type, dtype=torch.bfloat16, enabled=bf16)
+def _autocast(device: torch.device, bf16: bool):
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16)
 
 
-def _padded(hidden: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Hidden states of several texts as one zero-padded batch, and its attention mask."""
-    batch = torch.nn.utils.rnn.pad_sequence(hidden, batch_first=True)
+def _padded(sequences: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Sequences (token ids, or hidden states) as one zero-padded batch, and its attention mask."""
+    batch = torch.nn.utils.rnn.pad_sequence(sequences, batch_first=True)
     mask = torch.zeros(batch.shape[:2], dtype=torch.long, device=batch.device)
-    for row, states in enumerate(hidden):
-        mask[row, : len(states)] = 1
+    for row, sequence in enumerate(sequences):
+        mask[row, : len(sequence)] = 1
     return batch, mask
+
+
+def _by_length(sequences: list, batch_size: int):
+    """Indices of `sequences` in batches of similar length (shortest first), for little padding."""
+    order = np.argsort([len(s) for s in sequences], kind="stable")
+    return (order[start : start + batch_size] for start in range(0, len(order), batch_size))
 
 
 def _bottoms(
@@ -133,14 +140,9 @@ def _bottoms(
     """The frozen layers' hidden states of each sequence of token ids (unpadded, fp32)."""
     device = split.network.eval().device
     out = [None] * len(ids)
-    order = np.argsort([len(i) for i in ids], kind="stable")
-    starts = range(0, len(order), batch_size)
-    for start in tqdm(starts, desc=description, unit="batch", dynamic_ncols=True, leave=False):
-        chunk = order[start : start + batch_size]
-        batch = torch.nn.utils.rnn.pad_sequence([ids[i] for i in chunk], batch_first=True).to(device)
-        mask = torch.zeros_like(batch)
-        for row, i in enumerate(chunk):
-            mask[row, : len(ids[i])] = 1
+    batches = list(_by_length(ids, batch_size))
+    for chunk in tqdm(batches, desc=description, unit="batch", dynamic_ncols=True, leave=False):
+        batch, mask = _padded([ids[i].to(device) for i in chunk])
         hidden = split.bottom(batch, mask).float()
         for row, i in enumerate(chunk):
             out[i] = hidden[row, : len(ids[i])].clone()
@@ -148,16 +150,12 @@ def _bottoms(
 
 
 @torch.inference_mode()
-def _top_logits(
-    split: SplitEncoder, hidden: list[torch.Tensor], batch_size: int, stance_model, bf16: bool
-) -> np.ndarray:
+def _top_logits(split: SplitEncoder, hidden: list[torch.Tensor], batch_size: int, bf16: bool) -> np.ndarray:
     """Logits of each sequence from its frozen-layer hidden states, the network in evaluation mode."""
-    stance_model.network.eval()
+    device = split.network.eval().device
     out = np.zeros((len(hidden), N_LEVELS))
-    order = np.argsort([len(h) for h in hidden], kind="stable")
-    for start in range(0, len(order), batch_size):
-        chunk = order[start : start + batch_size]
-        with _autocast(stance_model, bf16):
+    for chunk in _by_length(hidden, batch_size):
+        with _autocast(device, bf16):
             logits = split.top(*_padded([hidden[i] for i in chunk]))
         out[chunk] = logits.float().cpu().numpy()
     return out

@@ -184,7 +184,7 @@ class TransformerModel:
             word_of_char[word.start : word.end] = index
         totals, seen = np.zeros(len(words)), np.zeros(len(words))
         for window in windows:
-            with self._explaining:  # captum hooks the embedding layer: one window at a time
+            with self._explaining:  # explanations take turns, a window at a time, sharing the cores
                 attribution = self._token_attributions(window, steps, precision == "bf16")
             in_window = set()
             for value, span in zip(attribution, window.spans):
