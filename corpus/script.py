@@ -34,3 +34,13 @@ def detect_script(text: str) -> str | None:
     if counts["hant"] == counts["hans"]:
         return None
     return "hant" if counts["hant"] > counts["hans"] else "hans"
+
+
+def simplified(text: str) -> str:
+    """`text` with Traditional characters written in Simplified ones, character for character, so that
+    every offset in the result is the same offset in `text`."""
+    to_simplified, _ = _converters()
+    whole = to_simplified.convert(text)
+    if len(whole) == len(text):
+        return whole
+    return "".join(c if len(s := to_simplified.convert(c)) != 1 else s for c in text)

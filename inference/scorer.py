@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from corpus.language import detect_language
-from corpus.scale import N_LEVELS, NAMES, level_of, name_of, scores, softmax
-from inference.models import StanceModel, join_windows, load_model
+from corpus.scale import N_LEVELS, NAMES, level_of, name_of, scores
+from inference.models import Reading, StanceModel, join_windows, load_model, read_logits
+from inference.passages import Passage, decide, passages
 from inference.paths import default_model_dir
 from inference.words import words
 
@@ -26,16 +27,35 @@ class Evidence:
     weight: float
 
 
+@dataclass(frozen=True)
+class TextReading:
+    """How one text was read: its passages, the rows of its windows and passages, the document's
+    row and the passages that decided it."""
+
+    passages: list[Passage]
+    windows: Reading
+    by_passage: Reading
+    document: Reading
+    decisive: list[int]
+
+
 @dataclass
 class Scored:
-    """The result for one text; `error` is set (and the rest empty) when it could not be scored."""
+    """The result for one text; `error` is set (and the rest empty) when it could not be scored.
+
+    `targets` holds, for each object the text addresses (probability >= 0.5), its level, score,
+    probabilities and that probability (`addressed`). `decisive` names the passages (character
+    offsets, level) that decided a text read in several passages; None for a text read whole.
+    """
 
     label: str | None = None
     level: int | None = None
     score: float | None = None
     probs: dict[str, float] | None = None
+    targets: dict[str, dict] | None = None
     lang: str | None = None
     chunks: int = 0
+    decisive: list[dict] | None = None
     evidence: dict[str, list[Evidence]] | None = None
     evidence_note: str | None = None  # set when a long text was explained in part, or not at all
     error: str | None = None
@@ -48,18 +68,20 @@ class Scored:
 class Scorer:
     """Scores texts with a trained stance model (the default model unless `model` names a folder).
 
-    `top_k` evidence words are kept toward each end of the scale when explaining, found in at most
-    `explain_windows` windows of a long text, and none for a text over `explain_max_chars`
-    characters (the note says so). A text over `max_chars` characters gets an error
-    rather than the memory and time it would take. `precision`
-    says how a transformer reads (see `inference.models.transformer`): by default "bf16" on a CPU
-    with AMX or a GPU, "onnx" (ONNX Runtime fp32) on other CPUs; "fp32" (torch) is the
+    A text longer than one window of `max_tokens` tokens is read in passages of at most
+    `passage_tokens` tokens (`inference.passages`). `top_k` evidence words are kept toward each end
+    of the scale when explaining, found in at most `explain_windows` windows of the decisive
+    passages, and none for a text over `explain_max_chars` characters (the note says so). A text
+    over `max_chars` characters gets an error rather than the memory and time it would take.
+    `precision` says how a transformer reads (see `inference.models.transformer`): by default "bf16"
+    on a CPU with AMX or a GPU, "onnx" (ONNX Runtime fp32) on other CPUs; "fp32" (torch) is the
     reference the others are measured against; "int8" is faster and less accurate.
     """
 
     model: str | Path | None = None
     batch_size: int = 16
     max_tokens: int = 512
+    passage_tokens: int = 256
     explain_steps: int = 16
     top_k: int = 5
     precision: str | None = None
@@ -79,51 +101,80 @@ class Scorer:
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
         """Calibrated probabilities over the five levels per text: the path every score takes."""
-        return self._read([self.stance_model.windows(t, self.max_tokens) for t in texts])[0]
+        return self.documents(texts).probs
 
-    def _read(self, windows: list[list]) -> tuple[np.ndarray, np.ndarray]:
-        """Probabilities per text, and per window (all windows in order)."""
-        model = self.stance_model
-        flat = [w for text_windows in windows for w in text_windows]
-        if not flat:
-            return np.zeros((len(windows), N_LEVELS)), np.zeros((0, N_LEVELS))
-        window_probs = softmax(
-            model.logits(flat, self.precision, batch_size=self.batch_size), model.temperature
+    def documents(self, texts: list[str]) -> Reading:
+        """The documents' readings (levels, and objects addressed and their levels), one row per text."""
+        rows = [r.document for r in self.read(texts)]
+        k = len(self.stance_model.objects)
+        if not rows:
+            return Reading(np.zeros((0, N_LEVELS)), np.zeros((0, k)), np.zeros((0, k, N_LEVELS)))
+        return Reading(
+            *(np.concatenate([getattr(r, f) for r in rows]) for f in ("probs", "addressed", "object_probs"))
         )
-        return join_windows(window_probs, windows), window_probs
+
+    def read(self, texts: list[str]) -> list[TextReading]:
+        """Each text read in passages, and each document decided from its passages."""
+        model = self.stance_model
+        split = [passages(model, t, self.max_tokens, self.passage_tokens) for t in texts]
+        flat = [w for text_passages in split for p in text_passages for w in p.windows]
+        logits = (
+            model.logits(flat, self.precision, batch_size=self.batch_size)
+            if flat
+            else np.zeros((0, N_LEVELS * (1 + len(model.objects)) + len(model.objects)))
+        )
+        window_reading, out, position = read_logits(model, logits), [], 0
+        for text_passages in split:
+            count = sum(len(p.windows) for p in text_passages)
+            own = window_reading.rows(slice(position, position + count))
+            position += count
+            by_passage = join_windows(own, [p.windows for p in text_passages])
+            document, decisive = decide(by_passage, [p.end - p.start for p in text_passages])
+            out.append(TextReading(text_passages, own, by_passage, document, decisive))
+        return out
 
     def score(self, texts: list[str], explain: bool = False) -> list[Scored]:
         """One result per text, in order; an empty text, or one over `max_chars`, gets an error instead."""
         results = [Scored(error=self._problem(t)) for t in texts]
         todo = [i for i, r in enumerate(results) if r.error is None]
-        windows = [self.stance_model.windows(texts[i], self.max_tokens) for i in todo]
-        doc_probs, window_probs = self._read(windows)
-        ends = np.cumsum([len(w) for w in windows])
-        for i, text_windows, probs, end in zip(todo, windows, doc_probs, ends):
+        for i, reading in zip(todo, self.read([texts[i] for i in todo])):
+            probs = reading.document.probs[0]
             if not np.isfinite(probs).all():
                 results[i] = Scored(error=NOT_FINITE)
                 continue
-            level = int(level_of(probs))
             result = results[i] = Scored(
-                label=name_of(level),
-                level=level,
-                score=float(scores(probs)),
-                probs={n: round(float(p), 6) for n, p in zip(NAMES, probs)},
+                **_levels(probs),
+                targets=self._targets(reading.document),
                 lang=detect_language(texts[i]),
-                chunks=len(text_windows),
+                chunks=len(reading.windows),
+                decisive=_decisive(reading) if len(reading.passages) > 1 else None,
             )
             if explain and len(texts[i]) > self.explain_max_chars:
                 result.evidence_note = (
                     f"no evidence: the text has more than {self.explain_max_chars:,} characters"
                 )
             elif explain:
-                own = window_probs[end - len(text_windows) : end]
-                result.evidence, result.evidence_note = self._evidence(texts[i], text_windows, own)
+                result.evidence, result.evidence_note = self._evidence(texts[i], reading)
         return results
+
+    def _targets(self, document: Reading) -> dict[str, dict] | None:
+        """The objects the document addresses, each with its level, score and probabilities; None for
+        a model without object heads."""
+        if not self.stance_model.objects:
+            return None
+        return {
+            obj: {**_levels(document.object_probs[0, k]), "addressed": round(float(addressed), 6)}
+            for k, (obj, addressed) in enumerate(zip(self.stance_model.objects, document.addressed[0]))
+            if addressed >= 0.5
+        }
 
     def count_windows(self, text: str) -> int:
         """How many windows `score` will read for `text` (1 for a text it will refuse)."""
-        return 1 if self._problem(text) else len(self.stance_model.windows(text, self.max_tokens))
+        if self._problem(text):
+            return 1
+        return sum(
+            len(p.windows) for p in passages(self.stance_model, text, self.max_tokens, self.passage_tokens)
+        )
 
     def _problem(self, text) -> str | None:
         if not isinstance(text, str):
@@ -137,14 +188,19 @@ class Scorer:
             )
         return None
 
-    def _evidence(self, text: str, windows: list, window_probs: np.ndarray) -> tuple[dict, str | None]:
-        """Evidence words from the `explain_windows` most decisive windows (those whose score lies
-        farthest from neutral), and a note when the other windows were not explained."""
+    def _evidence(self, text: str, reading: TextReading) -> tuple[dict, str | None]:
+        """Evidence words from the windows of the decisive passages, at most `explain_windows` of them
+        (those whose score lies farthest from neutral), and a note when other windows were not explained."""
+        starts = np.cumsum([0] + [len(p.windows) for p in reading.passages])
+        index = [k for p in reading.decisive for k in range(starts[p], starts[p + 1])]
         note = None
-        if len(windows) > self.explain_windows:
-            chosen = sorted(np.argsort(-np.abs(scores(window_probs)))[: self.explain_windows])
-            windows = [windows[k] for k in chosen]
-            note = f"evidence from the {self.explain_windows} most decisive of {len(window_probs)} windows"
+        if len(index) > self.explain_windows:
+            farthest = np.argsort(-np.abs(scores(reading.windows.probs[index])), kind="stable")
+            index = sorted(index[k] for k in farthest[: self.explain_windows])
+        if len(index) < len(reading.windows):
+            note = f"evidence from the {len(index)} most decisive of {len(reading.windows)} windows"
+        every = [w for p in reading.passages for w in p.windows]
+        windows = [every[k] for k in index]
         found = words(text)
         weights = (
             self.stance_model.word_weights(text, found, windows, self.explain_steps, self.precision)
@@ -159,3 +215,32 @@ class Scorer:
             ],
         }
         return evidence, note
+
+
+def _levels(probs: np.ndarray) -> dict:
+    """The level, its name, the score and the rounded probabilities of a row over the five levels."""
+    level = int(level_of(probs))
+    return {
+        "label": name_of(level),
+        "level": level,
+        "score": float(scores(probs)),
+        "probs": {n: round(float(p), 6) for n, p in zip(NAMES, probs)},
+    }
+
+
+def _decisive(reading: TextReading) -> list[dict]:
+    """The passages that decided the document: their character offsets, level and score."""
+    out = []
+    for k in reading.decisive:
+        passage, probs = reading.passages[k], reading.by_passage.probs[k]
+        level = int(level_of(probs))
+        out.append(
+            {
+                "start": passage.start,
+                "end": passage.end,
+                "level": level,
+                "label": name_of(level),
+                "score": round(float(scores(probs)), 6),
+            }
+        )
+    return out

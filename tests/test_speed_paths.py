@@ -67,7 +67,7 @@ def test_attributions_add_up_to_the_score_they_explain(tiny_model_dir, frozen_la
     pad = model.tokenizer.pad_token_id
     reference = [i if s is None else pad for i, s in zip(window.ids, window.spans)]
     with torch.no_grad():
-        logits = model.network.eval()(input_ids=torch.tensor([window.ids, reference])).logits
+        logits = model.network.eval()(input_ids=torch.tensor([window.ids, reference])).logits[:, :5]
     level = expected_level(logits) / 2
     assert attribution.sum() == pytest.approx(float(level[0] - level[1]), abs=2e-3)
     assert len(attribution) == len(window.ids)

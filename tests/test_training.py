@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from corpus import load_corpus
-from corpus.schema import SPLITS_FILE
+from corpus.schema import OBJECTS, SPLITS_FILE
 from corpus.splits import scheme_file
 from inference import Scorer
 from inference.models import load_model
@@ -36,15 +36,26 @@ def test_transformer_trains_saves_reloads_and_scores(tiny_trained):
     ):
         assert (out / name).exists(), name
     config = json.loads((out / "config.json").read_text())
-    assert list(config["id2label"].values()) == ["ban", "restrict", "neutral", "explore", "embrace"]
+    outputs = list(config["id2label"].values())
+    assert outputs[:6] == ["ban", "restrict", "neutral", "explore", "embrace", "addressed:crypto"]
+    assert outputs[-1] == "tokenization:embrace" and len(outputs) == 5 + 5 + 25
     manifest = json.loads((out / "model.json").read_text())
     assert manifest["kind"] == "transformer" and manifest["format"] == 1
+    assert manifest["objects"] == list(OBJECTS) and manifest["simplify"] is True
+    assert 0.05 <= manifest["target_temperature"] <= 20
     assert manifest["temperature"] == pytest.approx(metrics["temperature"])
     assert metrics["history"][-1]["step"] == 3
     scorer = Scorer(out)
     probs = scorer.probabilities(TEXTS)
     assert probs.shape == (2, 5) and np.allclose(probs.sum(axis=1), 1)
     assert scorer.probabilities(TEXTS[:1]) == pytest.approx(probs[:1], abs=1e-5)  # batching changes nothing
+    documents = scorer.documents(TEXTS)
+    assert documents.addressed.shape == (2, 5) and documents.object_probs.shape == (2, 5, 5)
+    assert np.allclose(documents.object_probs.sum(axis=2), 1)
+    for result, addressed in zip(scorer.score(TEXTS), documents.addressed):
+        assert set(result.targets) == {o for o, p in zip(OBJECTS, addressed) if p >= 0.5}
+        for target in result.targets.values():
+            assert set(target) == {"label", "level", "score", "probs", "addressed"}
     card = (out / "README.md").read_text()
     for metric in ("macro_f1", "adjacent_accuracy", "spearman", "ece", "Translation gap"):
         assert metric in card

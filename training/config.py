@@ -33,6 +33,7 @@ class TrainConfig:
     train_layers: int = 4  # top encoder layers trained; those below are frozen and read once per text
     precision: str = "auto"  # bf16 mixed precision, fp32, or auto: bf16 where the machine has bf16 units
     ordinal_weight: float = 0.5  # weight of the expected-level squared error beside cross-entropy
+    target_weight: float = 1.0  # weight of the per-object losses (addressed, level) beside the text's
     seed: int = 2025
     train_lang: str | None = None  # "zh" or "en" to train on one language only
     max_steps: int | None = None  # stop early after this many optimiser steps (smoke tests)
@@ -92,6 +93,7 @@ _RULES = {
     "train_layers": _POSITIVE_INT,
     "precision": (str, lambda v: v in ("auto", "bf16", "fp32"), "auto, bf16 or fp32"),
     "ordinal_weight": _NON_NEGATIVE,
+    "target_weight": _NON_NEGATIVE,
     "seed": (int, lambda v: v >= 0, "an integer >= 0"),
     "train_lang": (str, lambda v: v in ("zh", "en"), "zh, en or null (both)"),
     "max_steps": _POSITIVE_INT,

@@ -1,7 +1,9 @@
 """The ordinal side of training: the expected-level loss and the calibration temperature.
 
 Training adds to cross-entropy the squared error of the expected level (the probability-weighted
-level) so that mistaking "ban" for "embrace" costs more than mistaking it for "restrict".
+level) so that mistaking "ban" for "embrace" costs more than mistaking it for "restrict". A model
+with object heads learns beside it, per object, whether the text addresses it (binary cross-entropy)
+and, where it does, the object's level (the same ordinal loss).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from corpus.scale import N_LEVELS
 from inference.models.transformer import LEVEL_VALUES, expected_level
 
 
@@ -18,6 +21,26 @@ def ordinal_loss(logits: torch.Tensor, classes: torch.Tensor, weight: float) -> 
     expected = expected_level(logits)
     true_level = LEVEL_VALUES.to(logits.device)[classes]
     return F.cross_entropy(logits, classes) + weight * F.mse_loss(expected, true_level)
+
+
+def stance_loss(
+    logits: torch.Tensor,
+    classes: torch.Tensor,
+    object_classes: torch.Tensor,
+    ordinal_weight: float,
+    target_weight: float,
+) -> torch.Tensor:
+    """The ordinal loss of the five levels, plus `target_weight` x the object heads' losses:
+    `object_classes` (rows x objects) holds each object's class, -1 where it is not addressed."""
+    loss = ordinal_loss(logits[:, :N_LEVELS], classes, ordinal_weight)
+    k = object_classes.shape[1]
+    if not k or not target_weight:
+        return loss
+    addressed = object_classes >= 0
+    detection = F.binary_cross_entropy_with_logits(logits[:, N_LEVELS : N_LEVELS + k], addressed.float())
+    toward = logits[:, N_LEVELS + k :].reshape(len(logits), k, N_LEVELS)[addressed]
+    levels = ordinal_loss(toward, object_classes[addressed], ordinal_weight) if addressed.any() else 0.0
+    return loss + target_weight * (detection + levels)
 
 
 def fit_temperature(logits: np.ndarray, classes: np.ndarray) -> float:

@@ -9,15 +9,15 @@ import torch
 from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup
 
-from corpus.scale import N_LEVELS, class_of, scores, softmax
-from inference.models import join_windows
+from corpus.scale import N_LEVELS, class_of, scores
+from inference.models import join_windows, read_logits
 from inference.models.hardware import fast_bf16
 from inference.models.split_encoder import SplitEncoder
 from inference.models.transformer import TransformerModel
 from training.base_model import INPUT_PREFIX, default_base_model
 from training.config import TrainConfig
 from training.metrics import stance_metrics
-from training.ordinal import fit_temperature, ordinal_loss
+from training.ordinal import fit_temperature, stance_loss
 
 
 def base_transformer(base_model: str | None) -> TransformerModel:
@@ -31,8 +31,8 @@ def base_transformer(base_model: str | None) -> TransformerModel:
 def fit_transformer(
     stance_model: TransformerModel, train: dict, validation: dict, config: TrainConfig
 ) -> list[dict]:
-    """Fine-tune the top `train_layers` layers on `train` (texts, labels), keep the epoch best on
-    validation, calibrate on it. The frozen layers below are read once per text; validation is read
+    """Fine-tune the top `train_layers` layers on `train` (texts, labels, targets), keep the epoch best
+    on validation, calibrate on it. The frozen layers below are read once per text; validation is read
     as the scorer reads, in windows whose probabilities are joined per text."""
     split = SplitEncoder(stance_model.network, config.train_layers)
     split.freeze_bottom()
@@ -46,7 +46,9 @@ def fit_transformer(
             _bottoms(split, ids, config.batch_size, f"reading {part} through the frozen layers")
             for part, ids in (("train", train_ids), ("validation", validation_ids))
         )
-    window_classes = np.repeat([class_of(v) for v in validation["label"]], [len(w) for w in windows])
+    counts = [len(w) for w in windows]
+    window_classes = np.repeat([class_of(v) for v in validation["label"]], counts)
+    window_objects = np.repeat(_object_classes(validation, stance_model.objects), counts, axis=0)
 
     optimiser = torch.optim.AdamW(
         [
@@ -61,6 +63,7 @@ def fit_transformer(
         total = min(total, config.max_steps)
     schedule = get_linear_schedule_with_warmup(optimiser, int(config.warmup_ratio * total), total)
     classes = torch.tensor([class_of(v) for v in train["label"]], device=device)
+    object_classes = torch.tensor(_object_classes(train, stance_model.objects), device=device)
     generator = torch.Generator().manual_seed(config.seed)
     lengths = [len(ids) for ids in train_ids]
 
@@ -74,7 +77,13 @@ def fit_transformer(
             hidden, mask = _padded([train_hidden[i] for i in batch.tolist()])
             with _autocast(device, bf16):
                 logits = split.top(hidden, mask)
-            loss = ordinal_loss(logits.float(), classes[batch], config.ordinal_weight)
+            loss = stance_loss(
+                logits.float(),
+                classes[batch],
+                object_classes[batch],
+                config.ordinal_weight,
+                config.target_weight,
+            )
             loss.backward()
             torch.nn.utils.clip_grad_norm_(split.body + split.head, 1.0)
             optimiser.step()
@@ -84,7 +93,7 @@ def fit_transformer(
             progress.update(1)
             progress.set_postfix(epoch=epoch, loss=f"{loss.item():.3f}")
         val_logits = _top_logits(split, validation_hidden, config.batch_size, bf16)
-        probs = join_windows(softmax(val_logits), windows)
+        probs = join_windows(read_logits(stance_model, val_logits), windows).probs
         record = {
             "epoch": epoch,
             "step": step,
@@ -102,9 +111,30 @@ def fit_transformer(
     progress.close()
     stance_model.network.load_state_dict(best[1])
     stance_model.network.eval()
-    stance_model.temperature = fit_temperature(best[2], window_classes)
+    stance_model.temperature = fit_temperature(best[2][:, :N_LEVELS], window_classes)
+    stance_model.target_temperature = _target_temperature(best[2], window_objects)
     stance_model.frozen_layers = split.cut
     return history
+
+
+def _object_classes(rows: dict, objects: tuple[str, ...]) -> np.ndarray:
+    """Rows x objects: the class of each object's level in the row's targets, -1 where not addressed."""
+    out = np.full((len(rows["label"]), len(objects)), -1, dtype=np.int64)
+    for i, targets in enumerate(rows.get("targets") or [None] * len(out)):
+        for k, obj in enumerate(objects):
+            if (targets or {}).get(obj) is not None:
+                out[i, k] = class_of(targets[obj])
+    return out
+
+
+def _target_temperature(logits: np.ndarray, object_classes: np.ndarray) -> float:
+    """The temperature of the objects' levels, fitted on the (window, object) pairs addressed."""
+    k = object_classes.shape[1]
+    addressed = object_classes >= 0
+    if not k or not addressed.any():
+        return 1.0
+    toward = logits[:, N_LEVELS + k :].reshape(len(logits), k, N_LEVELS)
+    return fit_temperature(toward[addressed], object_classes[addressed])
 
 
 def train_precision(config: TrainConfig, device: torch.device) -> str:
@@ -153,7 +183,7 @@ def _bottoms(
 def _top_logits(split: SplitEncoder, hidden: list[torch.Tensor], batch_size: int, bf16: bool) -> np.ndarray:
     """Logits of each sequence from its frozen-layer hidden states, the network in evaluation mode."""
     device = split.network.eval().device
-    out = np.zeros((len(hidden), N_LEVELS))
+    out = np.zeros((len(hidden), split.network.config.num_labels))
     for chunk in _by_length(hidden, batch_size):
         with _autocast(device, bf16):
             logits = split.top(*_padded([hidden[i] for i in chunk]))

@@ -3,19 +3,22 @@
 A model folder holds `model.json` with the model's `kind` and the `format` version of the folder,
 beside the kind's own files. `load_model` reads it and hands the folder to the registered kind;
 training saves through `save_model`. Each kind reads a text as windows and gives logits per window
-at a chosen precision; `join_windows` joins the windows' probabilities into one row per text. The
-scorer predicts through it, and `stance eval` and training's reports through the scorer.
+at a chosen precision; `read_logits` turns logits into calibrated probabilities (`Reading`): the five
+levels, and for a model with object heads whether each object is addressed and at which level;
+`joined` joins the windows of one text or passage. The scorer predicts through it, and `stance eval`
+and training's reports through the scorer.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from corpus.scale import N_LEVELS
+from corpus.scale import N_LEVELS, softmax
 
 MANIFEST = "model.json"
 FORMAT_VERSION = 1
@@ -27,8 +30,12 @@ class StanceModel(Protocol):
     kind: str
     temperature: float
     precisions: tuple[str, ...]  # the first is the default
+    objects: tuple[str, ...]  # the objects the model has heads for (none for a five-level model only)
+    target_temperature: float  # calibrates the levels toward objects
 
-    def windows(self, text: str, max_tokens: int = 512, overlap: int = 64) -> list: ...
+    def windows(self, text: str, max_tokens: int = 512, overlap: int = 64, offset: int = 0) -> list: ...
+
+    def count_tokens(self, text: str) -> int: ...
 
     def logits(self, windows: list, precision: str, batch_size: int = 16) -> np.ndarray: ...
 
@@ -99,13 +106,61 @@ def save_model(model: StanceModel, folder: Path) -> None:
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
 
 
-def join_windows(window_probs: np.ndarray, windows: list[list]) -> np.ndarray:
-    """Per text, the probabilities of its windows (rows of `window_probs`, in order) averaged, weighted
-    by the windows' length (tokens, or characters for a model that reads whole texts)."""
-    out, position = np.zeros((len(windows), N_LEVELS)), 0
-    for i, text_windows in enumerate(windows):
-        count = len(text_windows)
-        weights = np.array([len(w) for w in text_windows], dtype=float)
-        out[i] = np.average(window_probs[position : position + count], axis=0, weights=weights)
-        position += count
-    return out
+@dataclass(frozen=True)
+class Reading:
+    """Calibrated outputs, one row per window, passage or text."""
+
+    probs: np.ndarray  # (n, 5): the five levels
+    addressed: np.ndarray  # (n, objects): the probability that each object is addressed
+    object_probs: np.ndarray  # (n, objects, 5): the levels toward each object
+
+    def __len__(self) -> int:
+        return len(self.probs)
+
+    def rows(self, index) -> Reading:
+        """The rows `index` selects (a slice, a list or an array of indices)."""
+        return Reading(self.probs[index], self.addressed[index], self.object_probs[index])
+
+
+def read_logits(model: StanceModel, logits: np.ndarray) -> Reading:
+    """Calibrated probabilities from a model's raw outputs: five levels, then per object (if the
+    model has object heads) the logit that it is addressed, then its five levels per object."""
+    n, k = len(logits), len(model.objects)
+    logits = np.asarray(logits, dtype=np.float64)
+    addressed = 1 / (1 + np.exp(-logits[:, N_LEVELS : N_LEVELS + k]))
+    toward = logits[:, N_LEVELS + k :].reshape(n * k, N_LEVELS)
+    object_probs = softmax(toward, model.target_temperature) if k else toward
+    return Reading(
+        softmax(logits[:, :N_LEVELS], model.temperature), addressed, object_probs.reshape(n, k, N_LEVELS)
+    )
+
+
+def joined(reading: Reading, weights: np.ndarray) -> Reading:
+    """One row from several (the windows of a passage): the levels averaged by `weights` (their
+    lengths), an object addressed if any row addresses it, its levels averaged over the rows that
+    address it (weighted by how surely)."""
+    weights = np.asarray(weights, dtype=float)
+    probs = np.average(reading.probs, axis=0, weights=weights)[None]
+    addressed = reading.addressed.max(axis=0, initial=0.0)[None]
+    share = weights[:, None] * reading.addressed + 1e-12
+    object_probs = (share[:, :, None] * reading.object_probs).sum(axis=0) / share.sum(axis=0)[:, None]
+    return Reading(probs, addressed, object_probs[None])
+
+
+def join_windows(reading: Reading, windows: list[list]) -> Reading:
+    """Per text, its windows' rows of `reading` (in order) joined, weighted by the windows' length
+    (tokens, or characters for a model that reads whole texts)."""
+    ends = np.cumsum([len(w) for w in windows])
+    parts = [
+        joined(reading.rows(slice(end - len(w), end)), [len(x) for x in w]) for w, end in zip(windows, ends)
+    ]
+    return concatenated(parts, reading.addressed.shape[1])
+
+
+def concatenated(parts: list[Reading], objects: int) -> Reading:
+    """The rows of `parts` in order (an empty reading with `objects` columns where there are none)."""
+    if not parts:
+        return Reading(np.zeros((0, N_LEVELS)), np.zeros((0, objects)), np.zeros((0, objects, N_LEVELS)))
+    return Reading(
+        *(np.concatenate([getattr(p, f) for p in parts]) for f in ("probs", "addressed", "object_probs"))
+    )

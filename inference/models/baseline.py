@@ -40,6 +40,8 @@ class BaselineModel:
 
     kind = "baseline"
     precisions = ("fp64",)
+    objects = ()  # the five levels only
+    target_temperature = 1.0
 
     def __init__(
         self, vectorizer: TfidfVectorizer, regression: LogisticRegression, c: float, temperature: float
@@ -78,9 +80,13 @@ class BaselineModel:
             intercept=self.regression.intercept_,
         )
 
-    def windows(self, text: str, max_tokens: int = 0, overlap: int = 0) -> list[str]:
+    def windows(self, text: str, max_tokens: int = 0, overlap: int = 0, offset: int = 0) -> list[str]:
         """The whole text: TF-IDF reads any length at once."""
         return [text]
+
+    def count_tokens(self, text: str) -> int:
+        """Words of `text`."""
+        return len(words(text))
 
     def logits(self, windows: list[str], precision: str = "fp64", batch_size: int = 0) -> np.ndarray:
         if precision not in self.precisions:

@@ -10,6 +10,11 @@ these precisions, the first that fits the machine being the default:
 - "int8": torch dynamic quantisation of the linear layers.
 Words are weighed by integrated gradients over each token's hidden state where the trained layers
 begin (summed over a word's tokens), under bf16 autocast when reading at bf16.
+
+The head gives the five levels of the text, then for each object (crypto, stablecoin, ...) a logit
+that the text addresses it, then the object's five levels (`inference.models.read_logits`). Chinese
+is read in Simplified characters: Traditional text is converted character for character (OpenCC)
+before it is tokenized, so both scripts meet the same pieces and offsets stay those of the input.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from corpus.atomic import atomic_file
 from corpus.scale import LEVELS, N_LEVELS, NAMES
+from corpus.schema import OBJECTS
+from corpus.script import simplified
 from inference.models.hardware import fast_bf16
 from inference.models.split_encoder import SplitEncoder
 from inference.paths import cache_dir, model_fingerprint
@@ -57,7 +64,7 @@ def _device() -> torch.device:
 
 
 class TransformerModel:
-    """A fine-tuned encoder with a five-level head and a calibration temperature."""
+    """A fine-tuned encoder with a head over the five levels and per object, and calibration temperatures."""
 
     kind = "transformer"
 
@@ -68,9 +75,14 @@ class TransformerModel:
         input_prefix: str = "",
         temperature: float = 1.0,
         frozen_layers: int = 0,
+        objects: tuple[str, ...] = (),
+        target_temperature: float = 1.0,
+        simplify: bool = False,
     ):
         self.network, self.tokenizer = network.to(_device()), tokenizer
         self.input_prefix, self.temperature = input_prefix, temperature
+        self.objects, self.target_temperature = tuple(objects), target_temperature
+        self.simplify = simplify  # read Traditional Chinese in Simplified characters
         self.frozen_layers = frozen_layers  # encoder layers kept as pre-trained: explained from above them
         self.precisions = _precisions(self.network.device)
         self._readers: dict = {}
@@ -81,16 +93,23 @@ class TransformerModel:
         self._prefix_ids = tokenizer(prefix, add_special_tokens=False)["input_ids"] if prefix else []
 
     @classmethod
-    def from_base(cls, base_model: str | Path, input_prefix: str = "") -> TransformerModel:
-        """A fresh five-level head on `base_model` (a hub name or a folder)."""
+    def from_base(
+        cls, base_model: str | Path, input_prefix: str = "", objects: tuple[str, ...] = OBJECTS
+    ) -> TransformerModel:
+        """A fresh head over the five levels and per object on `base_model` (a hub name or a folder)."""
         name = str(base_model)
+        outputs = [
+            *NAMES,
+            *(f"addressed:{o}" for o in objects),
+            *(f"{o}:{n}" for o in objects for n in NAMES),
+        ]
         network = AutoModelForSequenceClassification.from_pretrained(
             name,
-            num_labels=N_LEVELS,
-            id2label=dict(enumerate(NAMES)),
-            label2id={n: i for i, n in enumerate(NAMES)},
+            num_labels=len(outputs),
+            id2label=dict(enumerate(outputs)),
+            label2id={n: i for i, n in enumerate(outputs)},
         )
-        return cls(network, AutoTokenizer.from_pretrained(name), input_prefix=input_prefix)
+        return cls(network, AutoTokenizer.from_pretrained(name), input_prefix, objects=objects, simplify=True)
 
     @classmethod
     def load(cls, folder: Path, settings: dict) -> TransformerModel:
@@ -101,6 +120,9 @@ class TransformerModel:
             settings["input_prefix"],
             settings["temperature"],
             settings.get("frozen_layers", 0),
+            tuple(settings.get("objects", ())),
+            settings.get("target_temperature", 1.0),
+            settings.get("simplify", False),
         )
 
     def settings(self) -> dict:
@@ -108,12 +130,17 @@ class TransformerModel:
             "input_prefix": self.input_prefix,
             "temperature": self.temperature,
             "frozen_layers": self.frozen_layers,
+            "objects": list(self.objects),
+            "target_temperature": self.target_temperature,
+            "simplify": self.simplify,
         }
 
     def finite(self) -> bool:
         """Whether every weight and the temperature are finite numbers."""
-        return math.isfinite(self.temperature) and all(
-            bool(torch.isfinite(p).all()) for p in self.network.parameters()
+        return (
+            math.isfinite(self.temperature)
+            and math.isfinite(self.target_temperature)
+            and all(bool(torch.isfinite(p).all()) for p in self.network.parameters())
         )
 
     def save_files(self, folder: Path) -> None:
@@ -123,7 +150,7 @@ class TransformerModel:
     def encode(self, texts: list[str], max_length: int) -> dict:
         """A padded batch of `texts` (prefixed, truncated to `max_length` tokens) on the model's device."""
         batch = self.tokenizer(
-            [self.input_prefix + t for t in texts],
+            [self.input_prefix + self._readable(t) for t in texts],
             padding=True,
             truncation=True,
             max_length=max_length,
@@ -131,11 +158,21 @@ class TransformerModel:
         )
         return {k: v.to(self.network.device) for k, v in batch.items()}
 
-    def windows(self, text: str, max_tokens: int = 512, overlap: int = 64) -> list[Window]:
-        """Overlapping windows of at most `max_tokens` tokens covering the whole text."""
+    def _readable(self, text: str) -> str:
+        """The text as the model reads it: in Simplified characters if it was trained so."""
+        return simplified(text) if self.simplify else text
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of `text`, without the special and prefix tokens."""
+        return len(self.tokenizer(self._readable(text), add_special_tokens=False)["input_ids"])
+
+    def windows(self, text: str, max_tokens: int = 512, overlap: int = 64, offset: int = 0) -> list[Window]:
+        """Overlapping windows of at most `max_tokens` tokens covering the whole text; spans are
+        character offsets in the text plus `offset` (where the text begins in a longer one)."""
         max_tokens = min(max_tokens, self.network.config.max_position_embeddings)
-        encoded = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-        ids, offsets = encoded["input_ids"], encoded["offset_mapping"]
+        encoded = self.tokenizer(self._readable(text), add_special_tokens=False, return_offsets_mapping=True)
+        ids = encoded["input_ids"]
+        offsets = [(a + offset, b + offset) for a, b in encoded["offset_mapping"]]
         width = max_tokens - 2 - len(self._prefix_ids)
         overlap = min(overlap, width // 2)
         step = width - overlap
@@ -146,7 +183,7 @@ class TransformerModel:
             windows.append(
                 Window(
                     head + ids[part] + [self.tokenizer.sep_token_id],
-                    [None] * len(head) + [tuple(o) for o in offsets[part]] + [None],
+                    [None] * len(head) + offsets[part] + [None],
                 )
             )
         return windows
@@ -156,7 +193,7 @@ class TransformerModel:
         """Raw logits per window, read at `precision` in batches of similar length."""
         reader = self._reader(precision)
         order = np.argsort([len(w) for w in windows], kind="stable")
-        out = np.zeros((len(windows), N_LEVELS), dtype=np.float64)
+        out = np.zeros((len(windows), self.network.config.num_labels), dtype=np.float64)
         for start in range(0, len(windows), batch_size):
             chunk = order[start : start + batch_size]
             batch = self.tokenizer.pad({"input_ids": [windows[i].ids for i in chunk]}, return_tensors="pt")
@@ -214,7 +251,7 @@ class TransformerModel:
         mask = torch.ones_like(ids[:1])
 
         def score(hidden: torch.Tensor) -> torch.Tensor:
-            logits = split.top(hidden, mask.expand(len(hidden), -1)).float()
+            logits = split.top(hidden, mask.expand(len(hidden), -1))[:, :N_LEVELS].float()
             return expected_level(logits, temperature) / max(LEVELS)
 
         with torch.autocast(network.device.type, dtype=torch.bfloat16, enabled=bf16):
