@@ -1,11 +1,14 @@
-"""HTML for scored statements: label, a ban-to-embrace bar, the probabilities, highlighted evidence."""
+"""HTML for scored statements: label, a ban-to-embrace bar, the probabilities, a chip per object
+addressed, the passages that decided a long text, and highlighted evidence."""
 
 from __future__ import annotations
 
 import html
 
+from corpus.scale import display_name
 from inference.scorer import Scored
 
+PASSAGE_CHARS = 300  # a decisive passage is shown up to this many characters
 STYLE = """
 <style>
 .st-card{border:1px solid #ddd;border-radius:8px;padding:12px;margin:8px 0;font-size:15px;line-height:1.6}
@@ -13,6 +16,9 @@ STYLE = """
 .st-label{padding:2px 10px;border-radius:12px;color:#fff}
 .st-ban{background:#b03a2e}.st-restrict{background:#d68910}.st-neutral{background:#7f8c8d}
 .st-explore{background:#2e86c1}.st-embrace{background:#1e8449}
+.st-chip{display:inline-block;padding:0 8px;margin:2px 6px 2px 0;border-radius:10px;color:#fff;font-size:13px}
+.st-decisive ol{margin:4px 0;padding-left:24px}.st-passage{margin:6px 0}.st-offsets{font-size:13px;color:#666}
+.st-passage-text{white-space:pre-wrap;border-left:3px solid #ccc;padding-left:8px}
 .st-gauge{position:relative;height:14px;border-radius:7px;margin:8px 0;
  background:linear-gradient(90deg,#b03a2e,#d68910,#bdc3c7,#2e86c1,#1e8449)}
 .st-needle{position:absolute;top:-4px;width:4px;height:22px;background:#111;border-radius:2px}
@@ -41,6 +47,45 @@ def highlighted(text: str, result: Scored) -> str:
     return "".join(out)
 
 
+def shortened(text: str, limit: int = PASSAGE_CHARS) -> str:
+    """`text` cut to `limit` characters, with an ellipsis when cut."""
+    return text if len(text) <= limit else text[:limit].rstrip() + "…"
+
+
+def object_chips(targets: dict[str, dict] | None) -> str:
+    """A chip per object addressed, e.g. "stablecoin +1 explore", coloured by its level; a note when
+    the text addresses none; nothing for a model without object heads."""
+    if targets is None:
+        return ""
+    if not targets:
+        return '<div class="st-objects st-probs">no object addressed</div>'
+    chips = "".join(
+        f'<span class="st-chip st-object st-{t["label"]}" data-object="{html.escape(name)}" '
+        f'title="addressed {t["addressed"]:.2f}, score {t["score"]:+.2f}">'
+        f"{html.escape(name)} {display_name(t['level'])}</span>"
+        for name, t in targets.items()
+    )
+    return f'<div class="st-objects">{chips}</div>'
+
+
+def decisive_passages(text: str, decisive: list[dict] | None) -> str:
+    """The passages that decided a text read in several: each one's level, offsets and (shortened) text."""
+    if decisive is None:
+        return ""
+    items = "".join(_passage(text, p) for p in decisive)
+    return f'<div class="st-decisive"><strong>Decisive passages</strong><ol>{items}</ol></div>'
+
+
+def _passage(text: str, passage: dict) -> str:
+    start, end = passage["start"], passage["end"]
+    return (
+        f'<li class="st-passage" data-start="{start}" data-end="{end}">'
+        f'<span class="st-chip st-{passage["label"]}" title="score {passage["score"]:+.2f}">'
+        f'{display_name(passage["level"])}</span><span class="st-offsets">characters {start}–{end}</span>'
+        f'<div class="st-passage-text">{html.escape(shortened(text[start:end]))}</div></li>'
+    )
+
+
 def card(text: str, result: Scored) -> str:
     if result.error:
         return f'<div class="st-card st-error">{html.escape(result.error)}</div>'
@@ -55,7 +100,8 @@ def card(text: str, result: Scored) -> str:
         "window(s))</span></div>"
         '<div class="st-gauge" title="-1 ban … +1 embrace"><div class="st-needle" '
         f'style="left:calc({left:.1f}% - 2px)"></div></div>'
-        f'<div class="st-probs">{probs}</div><div class="st-text">{body}</div>{note}</div>'
+        f'<div class="st-probs">{probs}</div>{object_chips(result.targets)}'
+        f'{decisive_passages(text, result.decisive)}<div class="st-text">{body}</div>{note}</div>'
     )
 
 
