@@ -14,6 +14,7 @@ import pandas as pd
 from corpus.atomic import atomic_file
 from corpus.jsonl import json_lines
 from corpus.scale import NAMES
+from corpus.schema import OBJECTS
 from inference.readers import Row
 from inference.scorer import Scored
 
@@ -35,11 +36,18 @@ def output_record(row: Row, result: Scored | None) -> dict:
 
 
 def flat(record: dict) -> dict:
-    """One column per probability, JSON text for evidence and other nested values (CSV, Parquet)."""
+    """One column per probability, `target_<object>_level` and `_score` per object (empty where the
+    text does not address it), JSON text for evidence and other nested values (CSV, Parquet)."""
     out = {}
     for key, value in record.items():
         if key == "probs":
             out.update({f"prob_{name}": (value or {}).get(name) for name in NAMES})
+        elif key == "targets":
+            for obj in OBJECTS:
+                target = (value or {}).get(obj) or {}
+                out.update(
+                    {f"target_{obj}_level": target.get("level"), f"target_{obj}_score": target.get("score")}
+                )
         elif isinstance(value, (dict, list)):
             out[key] = json.dumps(value, ensure_ascii=False)
         else:
@@ -153,7 +161,8 @@ def _read_csv(path: Path) -> tuple[list[dict], list[tuple[int, str]]]:
     return records, dropped
 
 
-_INTEGERS, _REALS = ("source_row", "level", "chunks"), ("score", *(f"prob_{name}" for name in NAMES))
+_INTEGERS = ("source_row", "level", "chunks", *(f"target_{obj}_level" for obj in OBJECTS))
+_REALS = ("score", *(f"prob_{name}" for name in NAMES), *(f"target_{obj}_score" for obj in OBJECTS))
 
 
 def _typed(record: dict) -> dict:

@@ -10,6 +10,7 @@ import torch
 from docx import Document
 
 from corpus.language import detect_language
+from corpus.schema import OBJECTS
 from inference import batch
 from inference.scorer import Scorer
 from inference.writers import read_records
@@ -135,6 +136,19 @@ def test_every_input_format_into_every_output_format(tiny_stance_model, inputs, 
     assert all(r["error"] is None for r in records)
     assert by_source[("a.jsonl", 2)]["input_label"] == "mine"  # the input's own 'label' is kept
     assert by_source[("a.jsonl", 1)]["id"] == "j1"
+    first = by_source[("a.jsonl", 1)]
+    if suffix == ".jsonl":
+        assert isinstance(first["targets"], dict)
+    else:  # one level and one score column per object, filled for the objects addressed
+        for obj in OBJECTS:
+            assert f"target_{obj}_level" in first and f"target_{obj}_score" in first
+    expected = Scorer(tiny_stance_model[0]).score([ZH_BAN])[0].targets
+    for obj in OBJECTS:
+        got = (
+            first["targets"].get(obj, {}).get("level") if suffix == ".jsonl" else first[f"target_{obj}_level"]
+        )
+        want = expected[obj]["level"] if obj in expected else None
+        assert (None if got is None or got != got else int(got)) == want  # NaN: not addressed (Parquet)
 
 
 def test_csv_output_is_safe_against_formula_injection(tiny_stance_model, inputs, tmp_path):
