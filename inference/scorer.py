@@ -12,14 +12,15 @@ from corpus.scale import N_LEVELS, NAMES, level_of, name_of, scores
 from inference.models import Reading, StanceModel, join_windows, load_model, read_logits
 from inference.passages import Passage, decide, passages
 from inference.paths import default_model_dir
-from inference.words import words
+from inference.words import phrases, words
 
 NOT_FINITE = "the model gave probabilities that are not finite numbers: it is damaged; retrain it"
 
 
 @dataclass
 class Evidence:
-    """A word or phrase, where it stands in the text, and how far it moved the score."""
+    """A phrase (adjacent words, never a stop word, pulling one way), where it stands in the text,
+    and how far it moved the score."""
 
     text: str
     start: int
@@ -207,7 +208,9 @@ class Scorer:
             if found
             else np.zeros(0)
         )
-        ranked = [Evidence(w.text, w.start, w.end, float(f"{v:.4g}")) for w, v in zip(found, weights) if v]
+        ranked = [
+            Evidence(p.text, p.start, p.end, float(f"{v:.4g}")) for p, v in phrases(text, found, weights)
+        ]
         evidence = {
             "toward_ban": sorted((e for e in ranked if e.weight < 0), key=lambda e: e.weight)[: self.top_k],
             "toward_embrace": sorted((e for e in ranked if e.weight > 0), key=lambda e: -e.weight)[

@@ -1,5 +1,5 @@
 """How faithful evidence is: ERASER's comprehensiveness and sufficiency (DeYoung et al., 2020),
-read on the stance score and set beside evidence chosen at random.
+read on the stance score and set beside random phrases of the same lengths in words.
 
 Comprehensiveness: how far the score moves back when the evidence is deleted (the words toward
 embrace pulled it up, those toward ban pulled it down); higher is more faithful. Sufficiency: how
@@ -9,6 +9,7 @@ far the score of the evidence alone lies from the score of the whole text; lower
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -30,8 +31,8 @@ def only(text: str, spans: list) -> str:
 
 
 def faithfulness(scorer: Scorer, texts: list[str], seed: int = 0) -> dict:
-    """Mean comprehensiveness and sufficiency of `scorer`'s evidence over `texts`, and of as many
-    words drawn at random from each text."""
+    """Mean comprehensiveness and sufficiency of `scorer`'s evidence over `texts`, and of random
+    phrases: for each evidence phrase, a run of as many adjacent words drawn at random from the text."""
     explained = scorer.score(texts, explain=True)
     rng = random.Random(seed)
     variants, kept = [], []
@@ -40,8 +41,8 @@ def faithfulness(scorer: Scorer, texts: list[str], seed: int = 0) -> dict:
             continue
         up, down = result.evidence["toward_embrace"], result.evidence["toward_ban"]
         pool = words(text)
-        drawn = rng.sample(pool, min(len(pool), len(up) + len(down)))
-        random_up, random_down = drawn[: len(up)], drawn[len(up) :]
+        random_up, random_down = (_random_phrases(pool, side, rng) for side in (up, down))
+        drawn = random_up + random_down
         kept.append(result.score)
         variants += [
             without(text, up),
@@ -61,6 +62,24 @@ def faithfulness(scorer: Scorer, texts: list[str], seed: int = 0) -> dict:
         "random_comprehensiveness": _mean((full - no_random_up) + (no_random_down - full)),
         "random_sufficiency": _mean(np.abs(full - random_alone)),
     }
+
+
+def _random_phrases(pool: list, phrases: list, rng: random.Random) -> list[Span]:
+    """For each phrase, a run of as many adjacent words of `pool` (the text's words), placed at random."""
+    out = []
+    for phrase in phrases:
+        size = max(1, sum(phrase.start <= w.start < phrase.end for w in pool))
+        first = rng.randrange(max(len(pool) - size + 1, 1))
+        run = pool[first : first + size]
+        if run:
+            out.append(Span(run[0].start, run[-1].end))
+    return out
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
 
 
 def _mean(values: np.ndarray) -> float:
