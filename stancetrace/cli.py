@@ -166,21 +166,49 @@ def _eval(args: argparse.Namespace) -> int:
     from corpus.loader import load_labelled
     from inference import Scorer
     from inference.paths import default_model_dir
-    from training.evaluate import evaluate, format_report
+    from training.evaluate import evaluate, format_faithfulness, format_held_out, format_report
     from training.metrics import report_json
 
     model = args.model or default_model_dir()
+    if args.explain_max < 1:
+        raise ValueError("--explain-max must be at least 1")
     if args.data:
         rows, name = load_labelled(args.data), Path(args.data).stem
     else:
         rows = load_corpus(args.data_dir, corpus_splits.scheme_file(args.splits, args.split))["test"]
         name = "test" if args.split == "stratified" else f"test-{args.split}"
         _warn_if_seen(Path(model), rows["id"], args.split, args.splits)
-    report = evaluate(Scorer(model), rows)
+    scorer = Scorer(model)
+    report = evaluate(scorer, rows)
+    parts = [format_report(report)]
+    if args.held_out:
+        from training.held_out import held_out
+
+        report["held_out"] = held_out(_model_config(Path(model)), args.data_dir, args.splits)
+        parts.insert(0, format_held_out(report["held_out"], report, name))
+    if args.explain:
+        from training.faithfulness import faithfulness
+
+        texts = list(rows["text"])
+        every = -(-len(texts) // args.explain_max)
+        report["faithfulness"] = faithfulness(scorer, texts[::every])
+        parts.append(format_faithfulness(report["faithfulness"]))
     out = args.out or Path(model) / f"eval-{name}.json"
     Path(out).write_text(report_json(report), encoding="utf-8")
-    print(f"{format_report(report)}\n\nwritten to {out}")
+    print("\n\n".join(parts) + f"\n\nwritten to {out}")
     return 0
+
+
+def _model_config(model: Path):
+    """The settings a model folder was trained with (its metrics.json)."""
+    import json
+
+    from training.config import TrainConfig
+
+    metrics = model / "metrics.json"
+    if not metrics.exists():
+        raise ValueError(f"{metrics}: missing; --held-out retrains the model's own settings, read from there")
+    return TrainConfig(**json.loads(metrics.read_text(encoding="utf-8"))["config"])
 
 
 def _warn_if_seen(model: Path, test_ids: list[str], split: str, splits_file: Path) -> None:
@@ -334,6 +362,19 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--out", type=Path, help="where to write the metrics JSON (default: MODEL/eval-NAME.json)"
     )
+    evaluate.add_argument(
+        "--held-out",
+        action="store_true",
+        help="also train the model's settings on the temporal split (test: 2025 on) and without news "
+        "(test: news), once per settings and corpus, and report those figures first",
+    )
+    evaluate.add_argument(
+        "--explain",
+        action="store_true",
+        help="also measure the evidence's faithfulness (ERASER comprehensiveness and sufficiency, against "
+        "random phrases) on up to --explain-max of the statements",
+    )
+    evaluate.add_argument("--explain-max", type=int, default=100, metavar="N", help="(default: 100)")
     evaluate.set_defaults(handler=_eval)
 
     score = commands.add_parser(

@@ -195,3 +195,26 @@ def test_the_report_breaks_metrics_down_by_register_script_length_and_object():
     assert all(group["macro_f1"] == 1.0 for group in breakdown["object"].values())
     printed = format_report(metrics_report(test, probs))
     assert "By register, script, length and object" in printed and "tokenization" in printed
+
+
+def test_eval_reports_held_out_splits_first_and_the_faithfulness_of_evidence(tiny_stance_model, capsys):
+    model = tiny_stance_model[0]
+    command = ["eval", "--model", str(model), "--held-out", "--explain", "--explain-max", "4"]
+    assert main(command) == 0
+    out = capsys.readouterr().out
+    assert out.count("training the model's settings") == 2
+    assert out.index("Held out") < out.index("Per label") < out.index("Faithfulness")
+    for text in (
+        "temporal: trained before 2025",
+        "leave one register out",
+        "random phrases",
+        "Stance per object",
+    ):
+        assert text in out
+    report = json.loads((model / "eval-test.json").read_text())
+    assert set(report["held_out"]) == {"temporal", "register"}
+    assert list(report["held_out"]["register"]["breakdown"]["register"]) == ["news"]  # tested on news only
+    assert 0 < report["faithfulness"]["texts"] <= 4
+    assert set(report["targets"]["per_object"]) == set(OBJECTS)
+    assert main(command) == 0
+    assert "training the model's settings" not in capsys.readouterr().out  # kept from the first run

@@ -10,15 +10,27 @@ from corpus.scale import LEVELS, display_name, scores
 from corpus.schema import LANGS, OBJECTS
 from corpus.stats import sentence_count
 from inference import Scorer
-from training.metrics import per_label, stance_metrics, translation_gap
+from training.metrics import per_label, stance_metrics, target_metrics, translation_gap
 
 HEADLINE = ["n", "accuracy", "macro_f1", "adjacent_accuracy", "mae_levels", "spearman", "ece"]
 
 
 def evaluate(scorer: Scorer, rows: dict) -> dict:
     """Every metric of `scorer` (the path `stance score` takes) on `rows` (columns text, label, lang,
-    pair_id)."""
-    return metrics_report(rows, scorer.probabilities(list(rows["text"])))
+    pair_id; targets for the stance per object)."""
+    documents = scorer.documents(list(rows["text"]))
+    report = metrics_report(rows, documents.probs)
+    objects = scorer.stance_model.objects
+    if objects and "targets" in _columns(rows):
+        report["targets"] = target_metrics(
+            list(rows["targets"]), documents.addressed, documents.object_probs, objects
+        )
+    return report
+
+
+def _columns(rows) -> set:
+    """The column names of a datasets.Dataset or a dict of columns."""
+    return set(getattr(rows, "column_names", None) or rows)
 
 
 def metrics_report(rows: dict, probs: np.ndarray) -> dict:
@@ -50,7 +62,7 @@ def _length(text: str) -> str:
 def breakdown(rows: dict, levels: np.ndarray, probs: np.ndarray, score: np.ndarray) -> dict:
     """Metrics per register, script, length (sentences) and object addressed (a statement counts
     under each object its targets name), for whichever of those the rows carry."""
-    columns = set(getattr(rows, "column_names", None) or rows)  # a datasets.Dataset or a dict
+    columns = _columns(rows)
     groups = {"length": np.array([_length(t) for t in rows["text"]])}
     for column in ("register", "script"):
         if column in columns:
@@ -104,5 +116,65 @@ def format_report(report: dict) -> str:
             "",
             "By register, script, length and object (a statement counts under each object it addresses)",
             parts.set_index(["by", "group"]).round(3).to_string() if len(parts) else "(none)",
+            *_targets_table(report.get("targets")),
         ]
+    )
+
+
+TARGET_COLUMNS = [
+    "addressed",
+    "detection_precision",
+    "detection_recall",
+    "detection_f1",
+    "level_n",
+    "level_accuracy",
+    "level_adjacent_accuracy",
+]
+
+
+def _targets_table(targets: dict | None) -> list[str]:
+    """Lines of the stance-per-object table, none for a model without object heads."""
+    if not targets:
+        return []
+    table = pd.DataFrame({"all": targets["overall"], **targets["per_object"]}).T[TARGET_COLUMNS]
+    return [
+        "",
+        "Stance per object: detection over (statement, object) pairs; level where both say addressed",
+        table.round(3).to_string(),
+    ]
+
+
+HELD_OUT_COLUMNS = ["n", "macro_f1", "adjacent_accuracy", "spearman", "ece", "detection_f1", "level_accuracy"]
+
+
+def format_held_out(held_out: dict, report: dict, name: str) -> str:
+    """The figures that generalise (the held-out splits) first, then this evaluation's own."""
+    from training.held_out import SCHEMES
+
+    rows = {SCHEMES[scheme]: figures for scheme, figures in held_out.items()}
+    rows[f"this model on {name}"] = report
+    table = pd.DataFrame(
+        {
+            label: {**figures["overall"], **(figures.get("targets") or {}).get("overall", {})}
+            for label, figures in rows.items()
+        }
+    ).T.reindex(columns=HELD_OUT_COLUMNS)
+    return (
+        "Held out: the model's settings trained without the test's kind of text\n"
+        + table.round(3).to_string()
+    )
+
+
+def format_faithfulness(found: dict) -> str:
+    """ERASER's comprehensiveness (higher: more faithful) and sufficiency (lower) beside random phrases."""
+    table = pd.DataFrame(
+        {
+            "comprehensiveness": [found["comprehensiveness"], found["random_comprehensiveness"]],
+            "sufficiency": [found["sufficiency"], found["random_sufficiency"]],
+        },
+        index=["evidence", "random phrases"],
+    )
+    return (
+        f"Faithfulness of the evidence on {found['texts']} statements (ERASER; comprehensiveness: higher "
+        f"is better, sufficiency: lower is better)\n{table.round(3).to_string()}"
     )

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 from scipy.stats import spearmanr
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
 from corpus.scale import LEVELS, class_of, level_of
 
@@ -73,6 +73,38 @@ def translation_gap(pair_ids: list, langs: list, scores: np.ndarray) -> dict:
             by_pair.setdefault(pair_id, {})[lang] = float(score)
     gaps = [abs(s["zh"] - s["en"]) for s in by_pair.values() if "zh" in s and "en" in s]
     return {"pairs": len(gaps), "mean_abs_score_gap": float(np.mean(gaps)) if gaps else float("nan")}
+
+
+def target_metrics(
+    true_targets: list, addressed: np.ndarray, object_probs: np.ndarray, objects: tuple[str, ...]
+) -> dict:
+    """Stance per object: detection of the objects addressed over (statement, object) pairs
+    (precision, recall, F1), and where both the labels and the model say an object is addressed,
+    the accuracy and adjacent accuracy of its level; overall and per object."""
+    truth = np.array([[(t or {}).get(o) is not None for o in objects] for t in true_targets], dtype=bool)
+    said = np.asarray(addressed) >= 0.5
+    true_levels = np.array(
+        [[(t or {}).get(o) if (t or {}).get(o) is not None else 0 for o in objects] for t in true_targets]
+    ).reshape(len(truth), len(objects))
+    predicted = level_of(object_probs) if len(truth) else np.zeros_like(true_levels)
+
+    def figures(column) -> dict:
+        t, s = truth[:, column].ravel(), said[:, column].ravel()
+        both = (truth & said)[:, column].ravel()
+        gap = np.abs(predicted[:, column].ravel() - true_levels[:, column].ravel())[both]
+        p, r, f, _ = precision_recall_fscore_support(t, s, average="binary", zero_division=0)
+        return {
+            "pairs": int(t.size),
+            "addressed": int(t.sum()),
+            "detection_precision": float(p),
+            "detection_recall": float(r),
+            "detection_f1": float(f),
+            "level_n": int(both.sum()),
+            "level_accuracy": float(np.mean(gap == 0)) if gap.size else float("nan"),
+            "level_adjacent_accuracy": float(np.mean(gap <= 1)) if gap.size else float("nan"),
+        }
+
+    return {"overall": figures(slice(None)), "per_object": {o: figures([k]) for k, o in enumerate(objects)}}
 
 
 def report_json(report) -> str:
