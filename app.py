@@ -64,6 +64,14 @@ def split_statements(text: str) -> list[str]:
     return [part.strip() for part in _BLANK_LINE.split(text or "") if part.strip()]
 
 
+def pasted_statements(text: str, one_document: bool = False) -> list[str]:
+    """The pasted text as statements: split at blank lines, or whole as one document."""
+    if not one_document:
+        return split_statements(text)
+    whole = (text or "").strip()
+    return [whole] if whole else []
+
+
 def example_statements() -> list[str]:
     """One corpus document statement of each level in each language, and the Shanghai seed case."""
     records = [r for r in load_all() if r["kind"] == "document"]
@@ -89,9 +97,12 @@ class StanceApp:
             self._corpus_points = trajectory.corpus_points(self.scorer, self.model_dir)
         return self._corpus_points
 
-    def score(self, text: str, upload: str | None = None, explain: bool = True) -> tuple[str, list[dict]]:
-        """Score pasted statements (blank-line separated) and an uploaded .txt/.pdf/.docx file."""
-        statements = split_statements(text)
+    def score(
+        self, text: str, upload: str | None = None, explain: bool = True, one_document: bool = False
+    ) -> tuple[str, list[dict]]:
+        """Score pasted statements (blank-line separated, or the whole text as one document when
+        `one_document`) and an uploaded .txt/.pdf/.docx file."""
+        statements = pasted_statements(text, one_document)
         if upload:
             try:
                 statements.append(document_text(upload).strip())
@@ -196,6 +207,8 @@ class StanceApp:
             with gr.Tab("Score", id="score"):
                 text = gr.Textbox(
                     label="Statements (Chinese or English; separate several by a blank line)",
+                    info="A long notice or report with blank lines between its paragraphs: tick "
+                    "'read the pasted text as one document' below to score it whole.",
                     lines=6,
                     elem_id="statement",
                 )
@@ -205,7 +218,13 @@ class StanceApp:
                         file_types=[".txt", ".pdf", ".docx"],
                         type="filepath",
                     )
-                    explain = gr.Checkbox(label="highlight the evidence words", value=True)
+                    with gr.Column():
+                        one_document = gr.Checkbox(
+                            label="read the pasted text as one document (a notice, a report)",
+                            value=False,
+                            elem_id="one-document",
+                        )
+                        explain = gr.Checkbox(label="highlight the evidence words", value=True)
                 score_button = gr.Button("Score", variant="primary", elem_id="score-button")
                 result = gr.HTML(elem_id="result")
                 with gr.Accordion("Results as JSON", open=False):
@@ -243,7 +262,7 @@ class StanceApp:
             # Several scoring requests run at once, so a short one never waits for a long one to end.
             score_button.click(
                 self.score,
-                [text, upload, explain],
+                [text, upload, explain, one_document],
                 [result, scored],
                 api_name="score",
                 concurrency_limit=SCORE_CONCURRENCY,

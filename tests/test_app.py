@@ -98,6 +98,8 @@ def test_change_point_at_a_shift():
 
 def test_statements_split_on_blank_lines_and_size_is_limited(tiny_stance_model, tmp_path):
     assert stance_app.split_statements("一。\n\n  \nTwo.\nstill two\n\n") == ["一。", "Two.\nstill two"]
+    assert stance_app.pasted_statements(" 一。\n\nTwo.\n\n", one_document=True) == ["一。\n\nTwo."]
+    assert stance_app.pasted_statements(" \n\n ", one_document=True) == []
     application = stance_app.StanceApp(tiny_stance_model[0], tmp_path / "db.sqlite")
     with pytest.raises(gr.Error, match="limit is 100,000"):
         application.score("字" * 100_001)
@@ -211,8 +213,9 @@ def test_cards_escape_passages_and_objects_and_note_when_none_is_addressed():
 
 
 @contextlib.contextmanager
-def scored_in_browser(url: str, text: str):
-    """A headless Debian chromium page of the app at `url` with `text` pasted and scored."""
+def scored_in_browser(url: str, text: str, one_document: bool = False, cards: int = 1):
+    """A headless Debian chromium page of the app at `url` with `text` pasted and scored, read as one
+    document when `one_document`, once `cards` cards are shown."""
     from playwright.sync_api import expect, sync_playwright
 
     assert shutil.which("chromium"), "Debian chromium is missing: scripts/test.sh installs it"
@@ -221,8 +224,10 @@ def scored_in_browser(url: str, text: str):
         page = browser.new_page(viewport={"width": 1280, "height": 1100})
         page.goto(url)
         page.locator("#statement textarea").fill(text)
+        if one_document:  # else the box is left as the app starts: unticked
+            page.locator("#one-document input").check()
         page.locator("#score-button").click()
-        expect(page.locator("#result .st-card")).to_have_count(1, timeout=60_000)
+        expect(page.locator("#result .st-card")).to_have_count(cards, timeout=60_000)
         yield page
         browser.close()
 
@@ -267,6 +272,21 @@ def test_a_long_notice_shows_the_passages_that_decided_it(running_app):
             else:
                 assert shown.endswith("…") and whole.startswith(shown[:-1])
                 assert len(shown) <= render.PASSAGE_CHARS + 1
+
+
+def test_a_notice_with_blank_lines_is_read_whole_when_asked(running_app):
+    from playwright.sync_api import expect
+
+    url, application = running_app
+    notice = NOTICE.replace("\n", "\n\n")  # its paragraphs separated by blank lines
+    (expected,) = Scorer(application.model_dir).score([notice])
+    assert expected.decisive, "the notice must be read in several passages"
+    paragraphs = len(NOTICE.splitlines())
+    with scored_in_browser(url, notice, cards=paragraphs) as page:
+        expect(page.locator("#result .st-decisive")).to_have_count(0)  # each paragraph is read alone
+    with scored_in_browser(url, notice, one_document=True) as page:
+        expect(page.locator("#result .st-decisive")).to_contain_text("Decisive passages")
+        expect(page.locator("#result .st-decisive .st-passage")).to_have_count(len(expected.decisive))
 
 
 def test_stance_app_passes_its_options_to_the_app(monkeypatch):
