@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from corpus.language import detect_language
-from corpus.scale import N_LEVELS, NAMES, level_of, name_of, scores
-from inference.models import Reading, StanceModel, join_windows, load_model, read_logits
+from corpus.scale import NAMES, level_of, name_of, scores
+from inference.models import Reading, StanceModel, concatenated, join_windows, load_model, read_logits
 from inference.passages import Passage, decide, passages
 from inference.paths import default_model_dir
 from inference.words import phrases, words
@@ -106,25 +106,17 @@ class Scorer:
 
     def documents(self, texts: list[str]) -> Reading:
         """The documents' readings (levels, and objects addressed and their levels), one row per text."""
-        rows = [r.document for r in self.read(texts)]
-        k = len(self.stance_model.objects)
-        if not rows:
-            return Reading(np.zeros((0, N_LEVELS)), np.zeros((0, k)), np.zeros((0, k, N_LEVELS)))
-        return Reading(
-            *(np.concatenate([getattr(r, f) for r in rows]) for f in ("probs", "addressed", "object_probs"))
-        )
+        return concatenated([r.document for r in self.read(texts)], len(self.stance_model.objects))
 
     def read(self, texts: list[str]) -> list[TextReading]:
         """Each text read in passages, and each document decided from its passages."""
+        if not texts:
+            return []
         model = self.stance_model
         split = [passages(model, t, self.max_tokens, self.passage_tokens) for t in texts]
         flat = [w for text_passages in split for p in text_passages for w in p.windows]
-        logits = (
-            model.logits(flat, self.precision, batch_size=self.batch_size)
-            if flat
-            else np.zeros((0, N_LEVELS * (1 + len(model.objects)) + len(model.objects)))
-        )
-        window_reading, out, position = read_logits(model, logits), [], 0
+        window_reading = read_logits(model, model.logits(flat, self.precision, batch_size=self.batch_size))
+        out, position = [], 0
         for text_passages in split:
             count = sum(len(p.windows) for p in text_passages)
             own = window_reading.rows(slice(position, position + count))

@@ -52,7 +52,7 @@ level divided by 2).
 - **Figures:** every figure below is measured through `Scorer`, as `stance score` and the app read
   (windows of up to 512 tokens, {metrics["precision"]} precision).
 - **Loss:** cross-entropy plus {config["ordinal_weight"]} x the squared error of the expected level, so
-  that errors far along the scale cost more than adjacent ones.
+  that errors far along the scale cost more than adjacent ones{_objects(metrics)}.
 
 ## Test split ({metrics["split"]})
 
@@ -75,8 +75,8 @@ level divided by 2).
 ## Limits
 
 - Trained on {metrics["train_statements"]} statements, {metrics["train_synthetic"]} of them synthetic style
-  exemplars; real documents are longer and more mixed. Long texts are read in windows whose
-  probabilities are averaged; for a long document, scoring its passages says more.
+  exemplars; real documents are longer and more mixed. A text longer than one window is read in
+  passages and decided by its operative passages (`decisive`), by the codebook's rules.
 - The label is the stance of the text, not of the authority: a law's penalty clauses score low even
   when the law as a whole enables the activity.
 - Chinese and English only; other languages are outside what it was trained and tested on.
@@ -99,3 +99,13 @@ def _how(metrics: dict) -> str:
         return ""
     layers = metrics["config"]["train_layers"]
     return f" ({metrics['train_precision']}, the top {layers} encoder layers and the head trained)"
+
+
+def _objects(metrics: dict) -> str:
+    """The per-object heads' part of the loss, for a model that has them."""
+    if metrics["model"] != "transformer":
+        return ""
+    return (
+        f"; plus {metrics['config']['target_weight']} x, per object, the binary cross-entropy of whether "
+        "the text addresses it and, where it does, the same ordinal loss on its level"
+    )
