@@ -31,14 +31,16 @@ def test_transformer_trains_saves_reloads_and_scores(tiny_trained):
         "model.safetensors",
         "tokenizer.json",
         "config.json",
+        "detector.json",
+        "detector.npz",
         "metrics.json",
         "README.md",
     ):
         assert (out / name).exists(), name
     config = json.loads((out / "config.json").read_text())
     outputs = list(config["id2label"].values())
-    assert outputs[:6] == ["ban", "restrict", "neutral", "explore", "embrace", "addressed:crypto"]
-    assert outputs[-1] == "tokenization:embrace" and len(outputs) == 5 + 5 + 25
+    assert outputs[:6] == ["ban", "restrict", "neutral", "explore", "embrace", "crypto:ban"]
+    assert outputs[-1] == "tokenization:embrace" and len(outputs) == 5 + 25
     manifest = json.loads((out / "model.json").read_text())
     assert manifest["kind"] == "transformer" and manifest["format"] == 1
     assert manifest["objects"] == list(OBJECTS) and manifest["simplify"] is True

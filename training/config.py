@@ -23,7 +23,7 @@ class TrainConfig:
 
     baseline: bool = False  # train the TF-IDF + logistic regression baseline instead
     base_model: str | None = None  # None: the packaged multilingual-e5-small
-    epochs: int = 3
+    epochs: int = 5
     batch_size: int = 16
     learning_rate: float = 1e-4
     head_learning_rate: float = 1e-3
@@ -33,7 +33,7 @@ class TrainConfig:
     train_layers: int = 4  # top encoder layers trained; those below are frozen and read once per text
     precision: str = "auto"  # bf16 mixed precision, fp32, or auto: bf16 where the machine has bf16 units
     ordinal_weight: float = 0.5  # weight of the expected-level squared error beside cross-entropy
-    target_weight: float = 1.0  # weight of the per-object losses (addressed, level) beside the text's
+    target_weight: float = 0.3  # weight of the per-object level loss beside the text's
     seed: int = 2025
     train_lang: str | None = None  # "zh" or "en" to train on one language only
     max_steps: int | None = None  # stop early after this many optimiser steps (smoke tests)

@@ -2,8 +2,8 @@
 
 Training adds to cross-entropy the squared error of the expected level (the probability-weighted
 level) so that mistaking "ban" for "embrace" costs more than mistaking it for "restrict". A model
-with object heads learns beside it, per object, whether the text addresses it (binary cross-entropy)
-and, where it does, the object's level (the same ordinal loss).
+with object heads learns beside it the level toward each object the text addresses (the same
+ordinal loss).
 """
 
 from __future__ import annotations
@@ -30,17 +30,15 @@ def stance_loss(
     ordinal_weight: float,
     target_weight: float,
 ) -> torch.Tensor:
-    """The ordinal loss of the five levels, plus `target_weight` x the object heads' losses:
-    `object_classes` (rows x objects) holds each object's class, -1 where it is not addressed."""
+    """The ordinal loss of the five levels (the first outputs), plus `target_weight` x that of each
+    addressed object's levels (the outputs after, five per object): `object_classes` (rows x objects)
+    holds each object's class, -1 where it is not addressed."""
     loss = ordinal_loss(logits[:, :N_LEVELS], classes, ordinal_weight)
-    k = object_classes.shape[1]
-    if not k or not target_weight:
-        return loss
     addressed = object_classes >= 0
-    detection = F.binary_cross_entropy_with_logits(logits[:, N_LEVELS : N_LEVELS + k], addressed.float())
-    toward = logits[:, N_LEVELS + k :].reshape(len(logits), k, N_LEVELS)[addressed]
-    levels = ordinal_loss(toward, object_classes[addressed], ordinal_weight) if addressed.any() else 0.0
-    return loss + target_weight * (detection + levels)
+    if not target_weight or not addressed.any():
+        return loss
+    toward = logits[:, N_LEVELS:].reshape(len(logits), object_classes.shape[1], N_LEVELS)[addressed]
+    return loss + target_weight * ordinal_loss(toward, object_classes[addressed], ordinal_weight)
 
 
 def fit_temperature(logits: np.ndarray, classes: np.ndarray) -> float:

@@ -11,6 +11,7 @@ from transformers import get_linear_schedule_with_warmup
 
 from corpus.scale import N_LEVELS, class_of, scores
 from inference.models import join_windows, read_logits
+from inference.models.detector import ObjectDetector
 from inference.models.hardware import fast_bf16
 from inference.models.split_encoder import SplitEncoder
 from inference.models.transformer import TransformerModel
@@ -34,13 +35,18 @@ def fit_transformer(
     """Fine-tune the top `train_layers` layers on `train` (texts, labels, targets), keep the epoch best
     on validation, calibrate on it. The frozen layers below are read once per text; validation is read
     as the scorer reads, in windows whose probabilities are joined per text."""
+    objects = _object_classes(train, stance_model.objects)
+    if stance_model.objects:
+        readable = [stance_model._readable(t) for t in train["text"]]
+        stance_model.detector = ObjectDetector.fit(readable, objects >= 0)
     split = SplitEncoder(stance_model.network, config.train_layers)
     split.freeze_bottom()
     device = stance_model.network.device
     bf16 = train_precision(config, device) == "bf16"
     train_ids = [stance_model.encode([t], config.max_length)["input_ids"][0] for t in train["text"]]
     windows = [stance_model.windows(t) for t in validation["text"]]
-    validation_ids = [torch.tensor(w.ids) for text_windows in windows for w in text_windows]
+    flat = [w for text_windows in windows for w in text_windows]
+    validation_ids = [torch.tensor(w.ids) for w in flat]
     with _autocast(device, bf16):
         train_hidden, validation_hidden = (
             _bottoms(split, ids, config.batch_size, f"reading {part} through the frozen layers")
@@ -63,7 +69,7 @@ def fit_transformer(
         total = min(total, config.max_steps)
     schedule = get_linear_schedule_with_warmup(optimiser, int(config.warmup_ratio * total), total)
     classes = torch.tensor([class_of(v) for v in train["label"]], device=device)
-    object_classes = torch.tensor(_object_classes(train, stance_model.objects), device=device)
+    object_classes = torch.tensor(objects, device=device)
     generator = torch.Generator().manual_seed(config.seed)
     lengths = [len(ids) for ids in train_ids]
 
@@ -93,7 +99,8 @@ def fit_transformer(
             progress.update(1)
             progress.set_postfix(epoch=epoch, loss=f"{loss.item():.3f}")
         val_logits = _top_logits(split, validation_hidden, config.batch_size, bf16)
-        probs = join_windows(read_logits(stance_model, val_logits), windows).probs
+        reading = read_logits(stance_model, stance_model.with_detection(val_logits, flat))
+        probs = join_windows(reading, windows).probs
         record = {
             "epoch": epoch,
             "step": step,
@@ -133,7 +140,7 @@ def _target_temperature(logits: np.ndarray, object_classes: np.ndarray) -> float
     addressed = object_classes >= 0
     if not k or not addressed.any():
         return 1.0
-    toward = logits[:, N_LEVELS + k :].reshape(len(logits), k, N_LEVELS)
+    toward = logits[:, N_LEVELS:].reshape(len(logits), k, N_LEVELS)
     return fit_temperature(toward[addressed], object_classes[addressed])
 
 

@@ -11,8 +11,9 @@ these precisions, the first that fits the machine being the default:
 Words are weighed by integrated gradients over each token's hidden state where the trained layers
 begin (summed over a word's tokens), under bf16 autocast when reading at bf16.
 
-The head gives the five levels of the text, then for each object (crypto, stablecoin, ...) a logit
-that the text addresses it, then the object's five levels (`inference.models.read_logits`). Chinese
+The head gives the five levels of the text, then each object's five levels (crypto, stablecoin,
+...); whether a window addresses each object comes from the model's `ObjectDetector`, and `logits`
+gives all three in the layout `inference.models.read_logits` reads. Chinese
 is read in Simplified characters: Traditional text is converted character for character (OpenCC)
 before it is tokenized, so both scripts meet the same pieces and offsets stay those of the input.
 """
@@ -36,6 +37,7 @@ from corpus.atomic import atomic_file
 from corpus.scale import LEVELS, N_LEVELS, NAMES
 from corpus.schema import OBJECTS
 from corpus.script import simplified
+from inference.models.detector import ObjectDetector
 from inference.models.hardware import fast_bf16
 from inference.models.split_encoder import SplitEncoder
 from inference.paths import cache_dir, model_fingerprint
@@ -54,6 +56,7 @@ class Window:
 
     ids: list[int]
     spans: list[tuple[int, int] | None]  # None for special and prefix tokens
+    text: str = ""  # the stretch of text the window covers, as the model reads it
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -78,11 +81,13 @@ class TransformerModel:
         objects: tuple[str, ...] = (),
         target_temperature: float = 1.0,
         simplify: bool = False,
+        detector: ObjectDetector | None = None,
     ):
         self.network, self.tokenizer = network.to(_device()), tokenizer
         self.input_prefix, self.temperature = input_prefix, temperature
         self.objects, self.target_temperature = tuple(objects), target_temperature
         self.simplify = simplify  # read Traditional Chinese in Simplified characters
+        self.detector = detector  # which objects a window addresses; set by training when objects exist
         self.frozen_layers = frozen_layers  # encoder layers kept as pre-trained: explained from above them
         self.precisions = _precisions(self.network.device)
         self._readers: dict = {}
@@ -100,7 +105,6 @@ class TransformerModel:
         name = str(base_model)
         outputs = [
             *NAMES,
-            *(f"addressed:{o}" for o in objects),
             *(f"{o}:{n}" for o in objects for n in NAMES),
         ]
         network = AutoModelForSequenceClassification.from_pretrained(
@@ -114,15 +118,17 @@ class TransformerModel:
     @classmethod
     def load(cls, folder: Path, settings: dict) -> TransformerModel:
         network = AutoModelForSequenceClassification.from_pretrained(folder)
+        objects = tuple(settings.get("objects", ()))
         return cls(
             network.eval(),
             AutoTokenizer.from_pretrained(folder),
             settings["input_prefix"],
             settings["temperature"],
             settings.get("frozen_layers", 0),
-            tuple(settings.get("objects", ())),
+            objects,
             settings.get("target_temperature", 1.0),
             settings.get("simplify", False),
+            ObjectDetector.load(folder) if objects else None,
         )
 
     def settings(self) -> dict:
@@ -140,12 +146,15 @@ class TransformerModel:
         return (
             math.isfinite(self.temperature)
             and math.isfinite(self.target_temperature)
+            and (self.detector is None or self.detector.finite())
             and all(bool(torch.isfinite(p).all()) for p in self.network.parameters())
         )
 
     def save_files(self, folder: Path) -> None:
         self.network.save_pretrained(folder)
         self.tokenizer.save_pretrained(folder)
+        if self.detector is not None:
+            self.detector.save(folder)
 
     def encode(self, texts: list[str], max_length: int) -> dict:
         """A padded batch of `texts` (prefixed, truncated to `max_length` tokens) on the model's device."""
@@ -170,9 +179,10 @@ class TransformerModel:
         """Overlapping windows of at most `max_tokens` tokens covering the whole text; spans are
         character offsets in the text plus `offset` (where the text begins in a longer one)."""
         max_tokens = min(max_tokens, self.network.config.max_position_embeddings)
-        encoded = self.tokenizer(self._readable(text), add_special_tokens=False, return_offsets_mapping=True)
-        ids = encoded["input_ids"]
-        offsets = [(a + offset, b + offset) for a, b in encoded["offset_mapping"]]
+        readable = self._readable(text)
+        encoded = self.tokenizer(readable, add_special_tokens=False, return_offsets_mapping=True)
+        ids, own = encoded["input_ids"], encoded["offset_mapping"]
+        offsets = [(a + offset, b + offset) for a, b in own]
         width = max_tokens - 2 - len(self._prefix_ids)
         overlap = min(overlap, width // 2)
         step = width - overlap
@@ -184,13 +194,26 @@ class TransformerModel:
                 Window(
                     head + ids[part] + [self.tokenizer.sep_token_id],
                     [None] * len(head) + offsets[part] + [None],
+                    readable[own[part][0][0] : own[part][-1][1]] if own[part] else "",
                 )
             )
         return windows
 
-    @torch.inference_mode()
     def logits(self, windows: list[Window], precision: str, batch_size: int = 16) -> np.ndarray:
-        """Raw logits per window, read at `precision` in batches of similar length."""
+        """Raw outputs per window, read at `precision` in batches of similar length: the five levels,
+        then per object the detector's logit that the window addresses it, then its five levels."""
+        return self.with_detection(self.network_logits(windows, precision, batch_size), windows)
+
+    def with_detection(self, network_logits: np.ndarray, windows: list[Window]) -> np.ndarray:
+        """The network's outputs with the detector's logits put between the text's and the objects' levels."""
+        if self.detector is None:
+            return network_logits
+        detection = self.detector.logits([w.text for w in windows])
+        return np.hstack([network_logits[:, :N_LEVELS], detection, network_logits[:, N_LEVELS:]])
+
+    @torch.inference_mode()
+    def network_logits(self, windows: list[Window], precision: str, batch_size: int = 16) -> np.ndarray:
+        """The network's logits per window: the five levels, then each object's five levels."""
         reader = self._reader(precision)
         order = np.argsort([len(w) for w in windows], kind="stable")
         out = np.zeros((len(windows), self.network.config.num_labels), dtype=np.float64)
