@@ -21,7 +21,7 @@ from inference.models import Reading, StanceModel, joined
 _PARAGRAPH = re.compile(r"[^\n]+")
 _SENTENCE = re.compile(r".+?(?:[。！？!?；;]+|[.](?=\s)|$)", re.DOTALL)
 NEUTRAL = class_of(0)
-OPERATIVE = 0.5  # a passage is operative when its probability of a non-neutral level reaches this
+OPERATIVE = 0.6  # a non-neutral passage is operative when its probability of not being neutral reaches this
 EVEN = 0.8  # two levels weigh about the same when the lighter has this share of the heavier's weight
 
 
@@ -81,7 +81,7 @@ def decide(reading: Reading, lengths: list[int]) -> tuple[Reading, list[int]]:
     """The document's reading from its passages' (`lengths` in characters), and the passages that
     decided it. Operative passages (surely not neutral) count; each weighs its length times its
     confidence; the level with most weight wins, the one nearer 0 when two weigh about the same.
-    With no operative passage the document is neutral, decided by its neutral passages."""
+    With no operative passage the neutral passages decide (every passage, when none is neutral)."""
     levels = level_of(reading.probs)
     operative = (1 - reading.probs[:, NEUTRAL] >= OPERATIVE) & (levels != 0)
     weight = np.asarray(lengths, dtype=float) * reading.probs.max(axis=1)

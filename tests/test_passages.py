@@ -44,6 +44,9 @@ def test_a_document_without_operative_passages_is_neutral():
     unsure = [0.3, 0.1, 0.35, 0.15, 0.1]  # leans toward ban, but neutral is likelier than not
     document, decisive = decide(_reading([_certain(0), unsure]), [100, 100])
     assert decisive == [0, 1] and LEVELS[int(document.probs[0].argmax())] == 0
+    weak = [0.05, 0.45, 0.42, 0.05, 0.03]  # leans restrict, but not surely other than neutral
+    document, decisive = decide(_reading([_certain(0), weak]), [100, 100])
+    assert decisive == [0] and LEVELS[int(document.probs[0].argmax())] == 0
 
 
 def test_passages_follow_paragraphs_and_point_into_the_text(tiny_stance_model):
