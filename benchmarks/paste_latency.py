@@ -4,7 +4,8 @@ and how faithful that evidence is.
 Prints the median and 90th percentile over 20 runs for a Chinese and an English statement, as the
 app scores them (one statement, default model and precision, integrated gradients in the app's
 number of steps). Then ERASER's comprehensiveness and sufficiency of the evidence on every tenth
-statement of the test split, at the default precision and at torch fp32, beside random phrases of the same lengths.
+statement of the test split, at the default precision and at torch fp32, beside random phrases of
+the same lengths.
 
     .venv/bin/python benchmarks/paste_latency.py [--model DIR] [--runs 20]
 """
