@@ -3,7 +3,6 @@ agreement of the two annotations; and the coverage bars the corpus must meet."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -11,21 +10,10 @@ import pandas as pd
 from corpus.agreement import object_agreement, ordinal_alpha
 from corpus.scale import LABEL_NAMES, LEVELS
 from corpus.schema import OBJECTS, SPLITS
+from corpus.sentences import sentence_count
 
-# A sentence ends at 。！？ (Chinese), or at . ! ? followed by a space and a capital, digit or quote and not
-# closing an initial or a common abbreviation (English).
-_SENTENCE_END = re.compile(
-    r"[。！？]+[”」』）)]*"
-    r"|(?<!\b[A-Z])(?<!\bNo)(?<!\bCo)(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bInc)(?<!\bvs)"
-    r"[.!?]+[\"'”’)]*\s+(?=[A-Z0-9\"“‘(])"
-)
 # The "long" statements: 4-8 sentences, the way a notice or an article reads.
 LONG_SENTENCES = (4, 8)
-
-
-def sentence_count(text: str) -> int:
-    """Sentences in a Chinese or English text (an approximate count by end punctuation)."""
-    return len([part for part in _SENTENCE_END.split(text.strip()) if part.strip()])
 
 
 @dataclass(frozen=True)

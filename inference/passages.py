@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from corpus.scale import LEVELS, class_of, level_of
+from corpus.sentences import sentence_spans
 from inference.models import Reading, StanceModel, joined
 
 _PARAGRAPH = re.compile(r"[^\n]+")
-_SENTENCE = re.compile(r".+?(?:[。！？!?；;]+|[.](?=\s)|$)", re.DOTALL)
 NEUTRAL = class_of(0)
 OPERATIVE = 0.6  # a non-neutral passage is operative when its probability of not being neutral reaches this
 EVEN = 0.8  # two levels weigh about the same when the lighter has this share of the heavier's weight
@@ -41,21 +41,21 @@ def passages(model: StanceModel, text: str, max_tokens: int, passage_tokens: int
     if len(whole) <= 1:
         return [Passage(0, len(text), whole)]
     spans = []
-    for start, end in _pieces(text, _PARAGRAPH):
+    for start, end in _paragraphs(text):
         if model.count_tokens(text[start:end]) <= passage_tokens:
             spans.append((start, end))
         else:
-            spans += [(start + a, start + b) for a, b in _pieces(text[start:end], _SENTENCE)]
+            spans += [(start + a, start + b) for a, b in sentence_spans(text[start:end])]
     return [
         Passage(start, end, model.windows(text[start:end], max_tokens, offset=start))
         for start, end in _packed(model, text, spans, passage_tokens)
     ]
 
 
-def _pieces(text: str, pattern: re.Pattern) -> list[tuple[int, int]]:
-    """Spans of the matches of `pattern` in `text`, without the spaces around them, none empty."""
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    """Spans of the lines of `text`, without the spaces around them, none empty."""
     spans = []
-    for match in pattern.finditer(text):
+    for match in _PARAGRAPH.finditer(text):
         piece = match.group()
         start = match.start() + len(piece) - len(piece.lstrip())
         end = match.end() - (len(piece) - len(piece.rstrip()))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from corpus.agreement import object_agreement, ordinal_alpha
 from corpus.loader import load_corpus
 from corpus.script import detect_script
+from corpus.sentences import sentence_count
 from corpus.splits import assign_splits, load_splits
-from corpus.stats import sentence_count
 from corpus.validate import validate
 from tests.conftest import PAIRS, make_record, write_jsonl
 

@@ -8,7 +8,7 @@ import pandas as pd
 
 from corpus.scale import LEVELS, display_name, scores
 from corpus.schema import LANGS, OBJECTS
-from corpus.stats import sentence_count
+from corpus.sentences import sentence_count
 from inference import Scorer
 from training.metrics import per_label, stance_metrics, target_metrics, translation_gap
 

@@ -1,9 +1,13 @@
-"""Which objects a text addresses: TF-IDF of character 1-3 grams and one logistic regression per object.
+"""Which objects a text addresses: TF-IDF of character 1-3 grams and one logistic regression per object,
+read sentence by sentence.
 
 Whether a text speaks of stablecoins, the e-CNY or tokenisation is mostly a matter of the words it
-uses; on the corpus test split this detector reaches a pair F1 of 0.89, where heads trained on the
-encoder's first token reached 0.58. The transformer kind uses it for detection and its own heads for
-the level toward each object. Saved without pickle: the vocabulary as JSON, the weights as .npz.
+uses; on the corpus test split this detector reaches a pair F1 of 0.88, where heads trained on the
+encoder's first token reached 0.58. It is trained on whole statements and read on each sentence, a
+text addressing an object where its surest sentence does: a long text does not dilute the one
+sentence that names the object (test statements with two unrelated statements appended: 0.87
+read by sentence, 0.57 read whole). The transformer kind uses it for detection and its own heads
+for the level toward each object. Saved without pickle: the vocabulary as JSON, the weights as .npz.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+
+from corpus.sentences import sentence_spans
 
 VOCABULARY_FILE, WEIGHTS_FILE = "detector.json", "detector.npz"
 
@@ -48,8 +54,14 @@ class ObjectDetector:
         return cls(vectorizer, coef, intercept)
 
     def logits(self, texts: list[str]) -> np.ndarray:
-        """Texts x objects: the logit that each text addresses each object."""
-        return np.asarray(self.vectorizer.transform(texts) @ self.coef.T) + self.intercept
+        """Texts x objects: the logit that each text addresses each object, that of its surest sentence."""
+        sentences = [[t[a:b] for a, b in sentence_spans(t)] or [t] for t in texts]
+        flat = [s for text_sentences in sentences for s in text_sentences]
+        each = np.asarray(self.vectorizer.transform(flat) @ self.coef.T) + self.intercept
+        ends = np.cumsum([len(s) for s in sentences])
+        return np.array([each[end - len(s) : end].max(axis=0) for s, end in zip(sentences, ends)]).reshape(
+            len(texts), len(self.intercept)
+        )
 
     def finite(self) -> bool:
         return bool(all(np.isfinite(w).all() for w in (self.vectorizer.idf_, self.coef, self.intercept)))
