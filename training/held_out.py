@@ -1,9 +1,10 @@
 """The figures that generalise: a model's settings trained again on the held-out splits.
 
 `temporal` trains on statements dated before 2025 and tests on those from 2025 on; `register`
-leaves one register out, training without news reports and testing on them. Each run is kept under
-the user's data folder, keyed by the settings and the corpus, so a second `stance eval --held-out`
-of the same settings and corpus trains nothing.
+leaves one register out, training without news reports and testing on them. Each model is kept
+under the user's data folder, keyed by the settings and the corpus, so a second `stance eval
+--held-out` of the same settings and corpus trains nothing; its test is read again each time,
+through the scorer as it reads now.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ import hashlib
 import json
 from pathlib import Path
 
+from corpus import load_corpus
 from corpus.schema import DATA_DIR, SPLITS_FILE
 from corpus.splits import scheme_file
+from inference import Scorer
 from inference.paths import data_dir
 from training.config import TrainConfig
+from training.evaluate import evaluate
 from training.train import train
 
 SCHEMES = {
@@ -32,12 +36,11 @@ def held_out(
     out = {}
     for scheme in SCHEMES:
         folder = data_dir() / "models" / "held-out" / f"{key}-{scheme}"
-        metrics_file = folder / "metrics.json"
-        if not metrics_file.exists():
+        if not (folder / "metrics.json").exists():
             progress(f"training the model's settings on the {scheme} split into {folder}")
             train(config, folder, overwrite=True, data_dir=corpus_dir, splits_file=splits_file, split=scheme)
-        metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
-        out[scheme] = {"model": str(folder), **metrics["test"]}
+        test = load_corpus(corpus_dir, scheme_file(splits_file, scheme))["test"]
+        out[scheme] = {"model": str(folder), **evaluate(Scorer(folder), test)}
     return out
 
 
