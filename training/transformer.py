@@ -37,7 +37,7 @@ def fit_transformer(
     as the scorer reads, in windows whose probabilities are joined per text."""
     objects = _object_classes(train, stance_model.objects)
     if stance_model.objects:
-        readable = [stance_model._readable(t) for t in train["text"]]
+        readable = [stance_model.readable(t) for t in train["text"]]
         stance_model.detector = ObjectDetector.fit(readable, objects >= 0)
     split = SplitEncoder(stance_model.network, config.train_layers)
     split.freeze_bottom()

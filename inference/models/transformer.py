@@ -159,7 +159,7 @@ class TransformerModel:
     def encode(self, texts: list[str], max_length: int) -> dict:
         """A padded batch of `texts` (prefixed, truncated to `max_length` tokens) on the model's device."""
         batch = self.tokenizer(
-            [self.input_prefix + self._readable(t) for t in texts],
+            [self.input_prefix + self.readable(t) for t in texts],
             padding=True,
             truncation=True,
             max_length=max_length,
@@ -167,19 +167,19 @@ class TransformerModel:
         )
         return {k: v.to(self.network.device) for k, v in batch.items()}
 
-    def _readable(self, text: str) -> str:
+    def readable(self, text: str) -> str:
         """The text as the model reads it: in Simplified characters if it was trained so."""
         return simplified(text) if self.simplify else text
 
     def count_tokens(self, text: str) -> int:
         """Tokens of `text`, without the special and prefix tokens."""
-        return len(self.tokenizer(self._readable(text), add_special_tokens=False)["input_ids"])
+        return len(self.tokenizer(self.readable(text), add_special_tokens=False)["input_ids"])
 
     def windows(self, text: str, max_tokens: int = 512, overlap: int = 64, offset: int = 0) -> list[Window]:
         """Overlapping windows of at most `max_tokens` tokens covering the whole text; spans are
         character offsets in the text plus `offset` (where the text begins in a longer one)."""
         max_tokens = min(max_tokens, self.network.config.max_position_embeddings)
-        readable = self._readable(text)
+        readable = self.readable(text)
         encoded = self.tokenizer(readable, add_special_tokens=False, return_offsets_mapping=True)
         ids, own = encoded["input_ids"], encoded["offset_mapping"]
         offsets = [(a + offset, b + offset) for a, b in own]
