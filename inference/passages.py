@@ -19,7 +19,7 @@ from corpus.scale import LEVELS, class_of, level_of
 from corpus.sentences import sentence_spans
 from inference.models import Reading, StanceModel, joined
 
-_PARAGRAPH = re.compile(r"[^\n]+")
+_PARAGRAPH = re.compile(r"\S(?:[^\n]*\S)?")  # a line, without the spaces around it
 NEUTRAL = class_of(0)
 OPERATIVE = 0.6  # a non-neutral passage is operative when its probability of not being neutral reaches this
 EVEN = 0.8  # two levels weigh about the same when the lighter has this share of the heavier's weight
@@ -40,40 +40,32 @@ def passages(model: StanceModel, text: str, max_tokens: int, passage_tokens: int
     whole = model.windows(text, max_tokens)
     if len(whole) <= 1:
         return [Passage(0, len(text), whole)]
-    spans = []
-    for start, end in _paragraphs(text):
-        if model.count_tokens(text[start:end]) <= passage_tokens:
-            spans.append((start, end))
+    spans = []  # (start, end, tokens)
+    for line in _PARAGRAPH.finditer(text):
+        start, end = line.span()
+        tokens = model.count_tokens(text[start:end])
+        if tokens <= passage_tokens:
+            spans.append((start, end, tokens))
         else:
-            spans += [(start + a, start + b) for a, b in sentence_spans(text[start:end])]
+            spans += [
+                (start + a, start + b, model.count_tokens(text[start + a : start + b]))
+                for a, b in sentence_spans(text[start:end])
+            ]
     return [
         Passage(start, end, model.windows(text[start:end], max_tokens, offset=start))
-        for start, end in _packed(model, text, spans, passage_tokens)
+        for start, end in _packed(spans, passage_tokens)
     ]
 
 
-def _paragraphs(text: str) -> list[tuple[int, int]]:
-    """Spans of the lines of `text`, without the spaces around them, none empty."""
-    spans = []
-    for match in _PARAGRAPH.finditer(text):
-        piece = match.group()
-        start = match.start() + len(piece) - len(piece.lstrip())
-        end = match.end() - (len(piece) - len(piece.rstrip()))
-        if end > start:
-            spans.append((start, end))
-    return spans
-
-
-def _packed(model: StanceModel, text: str, spans: list, budget: int) -> list[tuple[int, int]]:
-    """Consecutive spans joined while the tokens of the joined stretch stay within `budget`."""
-    packed, tokens = [], 0
-    for start, end in spans:
-        size = model.count_tokens(text[start:end])
-        if packed and tokens + size <= budget:
-            packed[-1], tokens = (packed[-1][0], end), tokens + size
+def _packed(spans: list[tuple[int, int, int]], budget: int) -> list[tuple[int, int]]:
+    """Consecutive spans (start, end, tokens) joined while their tokens stay within `budget`."""
+    packed, total = [], 0
+    for start, end, tokens in spans:
+        if packed and total + tokens <= budget:
+            packed[-1], total = (packed[-1][0], end), total + tokens
         else:
             packed.append((start, end))
-            tokens = size
+            total = tokens
     return packed
 
 

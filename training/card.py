@@ -102,10 +102,10 @@ def _how(metrics: dict) -> str:
 
 
 def _objects(metrics: dict) -> str:
-    """The per-object heads' part of the loss, for a model that has them."""
+    """The per-object heads' part of the loss, and where detection comes from."""
     if metrics["model"] != "transformer":
         return ""
     return (
-        f"; plus {metrics['config']['target_weight']} x, per object, the binary cross-entropy of whether "
-        "the text addresses it and, where it does, the same ordinal loss on its level"
+        f"; plus {metrics['config']['target_weight']} x the same loss on the level toward each object "
+        "the text addresses (whether it addresses one comes from a character n-gram detector)"
     )
