@@ -30,7 +30,7 @@ from corpus.script import detect_script
 from corpus.splits import SCHEMES, derive_split, load_splits, scheme_file
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _ANNOTATIONS = (("label", "targets"), ("label_a", "targets_a"), ("label_b", "targets_b"))
 EARLIEST_YEAR = 2008  # the Bitcoin white paper; no statement on the subject predates it
 
@@ -57,7 +57,7 @@ def check_record(record: dict, today: dt.date | None = None) -> list[str]:
     if problems:
         return problems
 
-    if not _SLUG.match(record["id"]):
+    if not SLUG.match(record["id"]):
         problems.append(f"'id' {record['id']!r} is not a lowercase slug (a-z, 0-9, '-')")
     if record["lang"] not in LANGS:
         problems.append(f"'lang' must be one of {LANGS}, got {record['lang']!r}")
@@ -82,14 +82,14 @@ def check_record(record: dict, today: dt.date | None = None) -> list[str]:
     if disagree and not record["adjudication"]:
         problems.append("the two annotators disagree but 'adjudication' gives no note")
     if record["date"] is not None:
-        problems += _check_date(record["date"], today)
+        problems += check_date(record["date"], today)
     if record["kind"] == "document":
         problems += [
             f"a document needs '{f}'"
             for f in ("doc_id", "date", "source", "issuer", "title")
             if not record[f]
         ]
-        if record["doc_id"] and not _SLUG.match(record["doc_id"]):
+        if record["doc_id"] and not SLUG.match(record["doc_id"]):
             problems.append(f"'doc_id' {record['doc_id']!r} is not a lowercase slug (a-z, 0-9, '-')")
     elif record["doc_id"] is not None:
         problems.append("a synthetic statement renders no real document: 'doc_id' must be null")
@@ -142,7 +142,7 @@ def _check_script(text: str, lang: str, script) -> list[str]:
     return []
 
 
-def _check_date(value: str, today: dt.date) -> list[str]:
+def check_date(value: str, today: dt.date) -> list[str]:
     if not _ISO_DATE.match(value):
         return [f"'date' must be ISO YYYY-MM-DD, got {value!r}"]
     try:
