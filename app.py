@@ -3,13 +3,14 @@
     python app.py [--model DIR] [--db FILE] [--port 7860]      (or: stance app)
 
 Every action is also an API endpoint for `gradio_client`: /score, /add_to_timeline,
-/delete_statement, /trajectory.
+/delete_statement, /trajectory, /import_scored.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import html
 import os
 import re
 import sys
@@ -26,11 +27,12 @@ from corpus.schema import JURISDICTIONS  # noqa: E402
 from inference.paths import default_model_dir  # noqa: E402
 from inference.readers import document_text  # noqa: E402
 from inference.scorer import Scorer  # noqa: E402
-from inference.writers import spreadsheet_safe  # noqa: E402
-from stancetrace import render, trajectory  # noqa: E402
+from stancetrace import plots, render, timeline  # noqa: E402
 from stancetrace.cli import whole_number  # noqa: E402
-from stancetrace.store import COLUMNS as STORED_COLUMNS
-from stancetrace.store import StoreError, TimelineStore, default_store_path  # noqa: E402
+from stancetrace.importer import import_files, timeline_date  # noqa: E402
+from stancetrace.store import SHOWN, Statement, StoreError, TimelineStore, default_store_path  # noqa: E402
+from stancetrace.trajectory import BASES, EVENT_DAYS, TARGETS, Selection  # noqa: E402
+from stancetrace.trend import BANDWIDTH_DAYS  # noqa: E402
 
 MAX_CHARS = 100_000
 EXPLAIN_STEPS = 4  # integrated-gradient steps per statement: evidence in about a second on 2 cores
@@ -41,22 +43,33 @@ THEME = gr.themes.Default(
     font_mono=["ui-monospace", "SFMono-Regular", "monospace"],
 )
 SEED_CASE = "cn-sh-2025-sasac-stablecoin-study-p1"
+SEED_TARGETS = ("crypto", "stablecoin", "cbdc")  # Shanghai's story: a crackdown, research, promotion
+READING_GUIDE = (
+    "**Reading the plot.** Each dot is a document; the line is its trend over calendar time (a kernel "
+    "smoother) and the shaded band holds the trend in 90% of bootstrap resamples of the documents: "
+    "where the band is wide, few documents carry the line. A dashed line is a change point in the "
+    "scores; the shading around it is its 90% date interval and its confidence is the share of resamples "
+    "that find it again (hover the triangle for the means before and after and the nearest documents). "
+    "Dotted lines are policy events."
+)
 _BLANK_LINE = re.compile(r"\n\s*\n")
-
-
-# Dates a statement on the timeline may carry: from the early days of bitcoin to a year ahead.
-EARLIEST_DATE = dt.date(1990, 1, 1)
 
 
 def _timeline_date(text: str) -> dt.date:
     try:
-        day = dt.date.fromisoformat((text or "").strip())
+        return timeline_date(text)
+    except ValueError as err:
+        raise gr.Error(f"Give the statement's date: {err}.") from None
+
+
+def _optional_date(text: str, what: str) -> dt.date | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
     except ValueError:
-        raise gr.Error(f"Give the statement's date as YYYY-MM-DD (got {text!r}).") from None
-    latest = dt.date.today() + dt.timedelta(days=366)
-    if not EARLIEST_DATE <= day <= latest:
-        raise gr.Error(f"The date must lie between {EARLIEST_DATE} and {latest} (got {day}).")
-    return day
+        raise gr.Error(f"Give the {what} date as YYYY-MM-DD, or leave it empty (got {text!r}).") from None
 
 
 def split_statements(text: str) -> list[str]:
@@ -89,13 +102,8 @@ class StanceApp:
         self.model_dir = Path(model_dir or default_model_dir())
         self.scorer = Scorer(self.model_dir, explain_steps=EXPLAIN_STEPS)
         self.store = TimelineStore(store_path or default_store_path())
-        self._corpus_points = None
+        self.timeline = timeline.Timeline(self.scorer, self.model_dir, self.store)
         self._exports = tempfile.TemporaryDirectory(prefix="stancetrace-")  # removed with the app
-
-    def corpus_points(self) -> pd.DataFrame:
-        if self._corpus_points is None:
-            self._corpus_points = trajectory.corpus_points(self.scorer, self.model_dir)
-        return self._corpus_points
 
     def score(
         self, text: str, upload: str | None = None, explain: bool = True, one_document: bool = False
@@ -143,7 +151,17 @@ class StanceApp:
             raise gr.Error(f"Cannot score a statement to add: {failed}")
         try:
             ids = [
-                self.store.add(day.isoformat(), jurisdiction, issuer, text, r.label, r.score)
+                self.store.add(
+                    Statement(
+                        date=day.isoformat(),
+                        jurisdiction=jurisdiction,
+                        text=text,
+                        label=r.label,
+                        score=r.score,
+                        issuer=issuer,
+                        targets={obj: t["score"] for obj, t in (r.targets or {}).items()},
+                    )
+                )
                 for text, r in zip(texts, results)
             ]
         except StoreError as err:
@@ -167,23 +185,80 @@ class StanceApp:
         return f"Deleted statement {text}.", self.stored_table()
 
     def stored_table(self) -> pd.DataFrame:
-        frame = pd.DataFrame(self.store.all(), columns=list(STORED_COLUMNS))
+        frame = pd.DataFrame(self.store.all(), columns=list(SHOWN))
         frame["text"] = frame["text"].str.slice(0, 80)
         return frame.round({"score": 3})
 
-    def trajectory(self, jurisdictions: list[str]):
-        """The timeline plot, its table, and the data (CSV) and plot (PNG) as files to download."""
-        points = trajectory.table(
-            self.corpus_points(), trajectory.stored_points(self.store.all()), jurisdictions or ["CN-SH"]
-        )
+    def import_scored(self, upload: str | None):
+        """Put an uploaded scored file (the output of `stance score`) on the timeline; the message, the
+        stored statements, and the jurisdictions to choose from (with any new ones)."""
+        if not upload:
+            raise gr.Error("Upload a scored file (.jsonl, .csv or .parquet from `stance score`).")
+        try:
+            report = import_files(self.store, [upload])
+        except (ValueError, OSError) as err:
+            raise gr.Error(f"Cannot import the file: {err}") from None
+        lines = [
+            f"Imported {report.added} statement(s); {report.already} were already on the timeline; "
+            f"{len(report.problems)} row(s) could not be imported."
+        ]
+        lines += [f"- {html.escape(p.replace(str(upload), Path(upload).name))}" for p in report.problems[:20]]
+        return "\n".join(lines), self.stored_table(), gr.CheckboxGroup(choices=self.jurisdiction_choices())
+
+    def trajectory(
+        self,
+        jurisdictions: list[str],
+        targets: list[str],
+        basis: str = "model",
+        side_by_side: bool = False,
+        show_events: bool = True,
+        since: str = "",
+        until: str = "",
+        issuer: str = "",
+        bandwidth: float = BANDWIDTH_DAYS,
+    ):
+        """The trajectory of the chosen series: the plot, a summary, the change points, the quarterly
+        index and the points, and the same as files to download (CSV, PNG, SVG)."""
+        try:
+            selection = Selection(
+                jurisdictions=tuple(jurisdictions or ["CN-SH"]),
+                targets=tuple(targets or ["overall"]),
+                since=_optional_date(since, "first"),
+                until=_optional_date(until, "last"),
+                issuer=issuer or "",
+                basis=basis if basis in BASES else "model",
+            )
+        except ValueError as err:
+            raise gr.Error(str(err)) from None
+        shown = self.timeline.trajectory(selection, float(bandwidth or BANDWIDTH_DAYS))
         folder = Path(self._exports.name)  # each plot replaces the last one's files
-        csv_path = folder / "stance-trajectory.csv"
-        points.map(spreadsheet_safe).to_csv(csv_path, index=False)
-        png_path = trajectory.png(points, folder / "stance-trajectory.png")
-        shown = points.assign(
-            date=points["date"].dt.strftime("%Y-%m-%d"), text=points["text"].str.slice(0, 80)
+        files = [
+            timeline.points_table(folder / "stance-trajectory.csv", shown),
+            timeline.changes_table(folder / "stance-change-points.csv", shown),
+            timeline.quarterly_table(folder / "stance-quarterly.csv", shown),
+            plots.static(shown, folder / "stance-trajectory.png", show_events, side_by_side),
+            plots.static(shown, folder / "stance-trajectory.svg", show_events, side_by_side),
+        ]
+        near, changes = shown.near_events()
+        summary = (
+            f"{len(shown.points)} points in {shown.points.groupby(['jurisdiction', 'target']).ngroups} "
+            f"series; {changes} change point(s), {near} of them within {EVENT_DAYS} days of an event"
         )
-        return trajectory.figure(points), shown, str(csv_path), str(png_path)
+        points = shown.points.assign(
+            date=shown.points["date"].dt.strftime("%Y-%m-%d"), text=shown.points["text"].str.slice(0, 80)
+        )[timeline.POINTS_CSV]
+        return (
+            plots.figure(shown, show_events, side_by_side),
+            summary,
+            shown.changes,
+            shown.quarterly,
+            points,
+            *[str(f) for f in files],
+        )
+
+    def jurisdiction_choices(self) -> list[str]:
+        """The corpus's jurisdictions, then any that only the store holds."""
+        return list(dict.fromkeys([*JURISDICTIONS, *(s["jurisdiction"] for s in self.store.all())]))
 
     def launch(self, port: int, inbrowser: bool = False, prevent_thread_lock: bool = False) -> gr.Blocks:
         """Serve the app on 127.0.0.1:`port`; returns the running Blocks (close() stops it)."""
@@ -247,18 +322,66 @@ class StanceApp:
                     delete_id = gr.Textbox(label="id to delete", elem_id="delete-id")
                     delete_button = gr.Button("Delete")
             with gr.Tab("Trajectory", id="trajectory") as trajectory_tab:
-                chosen = gr.CheckboxGroup(
-                    trajectory.OVERLAYS, value=["CN-SH"], label="jurisdictions", elem_id="jurisdictions"
-                )
+                with gr.Row():
+                    chosen = gr.CheckboxGroup(
+                        self.jurisdiction_choices(),
+                        value=["CN-SH"],
+                        label="jurisdictions",
+                        elem_id="jurisdictions",
+                    )
+                    targets = gr.CheckboxGroup(
+                        list(TARGETS),
+                        value=list(SEED_TARGETS),
+                        label="stance on (overall, or per object)",
+                        elem_id="targets",
+                    )
+                with gr.Row():
+                    basis = gr.Radio(
+                        list(BASES),
+                        value="model",
+                        label="corpus documents scored by",
+                        info="the model, or the annotators' labels",
+                        elem_id="basis",
+                    )
+                    side_by_side = gr.Checkbox(
+                        label="side by side (one panel per jurisdiction, or per object)",
+                        elem_id="side-by-side",
+                    )
+                    show_events = gr.Checkbox(label="show events", value=True, elem_id="show-events")
+                with gr.Row():
+                    since = gr.Textbox(label="from (YYYY-MM-DD)", elem_id="since")
+                    until = gr.Textbox(label="to (YYYY-MM-DD)", elem_id="until")
+                    issuer_filter = gr.Textbox(label="issuer contains", elem_id="issuer-filter")
+                    bandwidth = gr.Slider(
+                        30,
+                        720,
+                        value=BANDWIDTH_DAYS,
+                        step=30,
+                        label="trend smoothing (days)",
+                        elem_id="bandwidth",
+                    )
                 plot = gr.Plot(elem_id="plot")
+                summary = gr.Markdown(elem_id="trajectory-summary")
+                gr.Markdown(READING_GUIDE)
+                changes = gr.Dataframe(label="Change points", interactive=False, elem_id="changes")
+                quarterly = gr.Dataframe(label="Quarterly index", interactive=False, elem_id="quarterly")
                 points = gr.Dataframe(label="Plotted documents", interactive=False, elem_id="points")
                 with gr.Row():
-                    csv_file = gr.File(label="data (CSV)")
-                    png_file = gr.File(label="plot (PNG)")
-                gr.Markdown(
-                    "Trend: moving average over 5 consecutive documents. Dashed lines: change points found "
-                    "by PELT (ruptures) on the scores in date order."
-                )
+                    csv_file = gr.File(label="points (CSV)", elem_id="points-csv")
+                    changes_file = gr.File(label="change points (CSV)", elem_id="changes-csv")
+                    quarterly_file = gr.File(label="quarterly index (CSV)", elem_id="quarterly-csv")
+                    png_file = gr.File(label="plot (PNG)", elem_id="plot-png")
+                    svg_file = gr.File(label="plot (SVG)", elem_id="plot-svg")
+                with gr.Accordion("Import your own collection", open=False):
+                    scored_upload = gr.File(
+                        label="a scored file from `stance score` (.jsonl, .csv or .parquet) with date and "
+                        "jurisdiction columns",
+                        file_types=[".jsonl", ".csv", ".parquet"],
+                        type="filepath",
+                        elem_id="scored-upload",
+                    )
+                    import_button = gr.Button("Import", elem_id="import-button")
+                    import_message = gr.Markdown(elem_id="import-message")
             # Several scoring requests run at once, so a short one never waits for a long one to end.
             score_button.click(
                 self.score,
@@ -276,9 +399,31 @@ class StanceApp:
             delete_button.click(
                 self.delete_statement, [delete_id], [message, stored], api_name="delete_statement"
             )
-            outputs = [plot, points, csv_file, png_file]
-            chosen.change(self.trajectory, [chosen], outputs, api_name="trajectory")
-            trajectory_tab.select(self.trajectory, [chosen], outputs, api_name=False)
+            controls = [
+                chosen,
+                targets,
+                basis,
+                side_by_side,
+                show_events,
+                since,
+                until,
+                issuer_filter,
+                bandwidth,
+            ]
+            outputs = [plot, summary, changes, quarterly, points, csv_file, changes_file, quarterly_file]
+            outputs += [png_file, svg_file]
+            trajectory_tab.select(self.trajectory, controls, outputs, api_name="trajectory")
+            for control in (chosen, targets, basis, side_by_side, show_events):
+                control.input(self.trajectory, controls, outputs, api_name=False)
+            for box in (since, until, issuer_filter):
+                box.submit(self.trajectory, controls, outputs, api_name=False)
+            bandwidth.change(self.trajectory, controls, outputs, api_name=False, trigger_mode="always_last")
+            import_button.click(
+                self.import_scored,
+                [scored_upload],
+                [import_message, stored, chosen],
+                api_name="import_scored",
+            ).then(self.trajectory, controls, outputs, api_name=False)
         return blocks
 
 
@@ -294,7 +439,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
     args = parser.parse_args(argv)
     app = StanceApp(args.model, args.db)
-    app.corpus_points()  # scored once per model and cached, so the Trajectory tab opens fast
+    app.timeline.corpus_points()  # scored once per model and cached, so the Trajectory tab opens fast
     app.launch(args.port, inbrowser=not args.no_browser)
 
 

@@ -9,6 +9,7 @@ import datasets
 CORPUS_DIR = Path(__file__).resolve().parent
 DATA_DIR = CORPUS_DIR / "data"
 SPLITS_FILE = CORPUS_DIR / "splits.json"
+EVENTS_FILE = CORPUS_DIR / "events.jsonl"  # policy milestones drawn on the trajectory
 
 LANGS = ("zh", "en")
 SCRIPTS = {"zh": ("hans", "hant"), "en": ("latin",)}  # Simplified and Traditional Chinese; English
@@ -34,6 +35,25 @@ JURISDICTIONS = {
     "IN": "India",
     "AU": "Australia",
     "AE": "United Arab Emirates",
+}
+# The same jurisdictions' names in Chinese, for plots and tables read in Chinese.
+JURISDICTIONS_ZH = {
+    "CN": "中国（全国）",
+    "CN-SH": "上海",
+    "HK": "香港",
+    "TW": "台湾",
+    "MO": "澳门",
+    "US": "美国",
+    "CA": "加拿大",
+    "EU": "欧盟",
+    "GB": "英国",
+    "CH": "瑞士",
+    "SG": "新加坡",
+    "JP": "日本",
+    "KR": "韩国",
+    "IN": "印度",
+    "AU": "澳大利亚",
+    "AE": "阿联酋",
 }
 
 # Fields every record carries, in file order; None marks "may be null".

@@ -21,7 +21,7 @@ from corpus.jsonl import json_lines, not_utf8
 MAX_UNPACKED_BYTES = 200_000_000
 # What decoding with errors="surrogateescape" leaves of a byte that is not UTF-8.
 _UNDECODED = re.compile("[\udc80-\udcff]")
-SUFFIXES = (".jsonl", ".csv", ".txt", ".pdf", ".docx")
+SUFFIXES = (".jsonl", ".csv", ".parquet", ".txt", ".pdf", ".docx")
 
 
 @dataclass
@@ -67,7 +67,7 @@ def read_rows(inputs: list[str], text_field: str = "text") -> Iterator[Row]:
             yield from _stdin(text_field)
             continue
         suffix = Path(name).suffix.lower()
-        reader = {".jsonl": _jsonl, ".csv": _csv}.get(suffix)
+        reader = {".jsonl": _jsonl, ".csv": _csv, ".parquet": _parquet}.get(suffix)
         if reader:
             yield from reader(name, text_field)
         else:
@@ -126,6 +126,20 @@ def _csv(name: str, text_field: str) -> Iterator[Row]:
             row.error = f"{name}:{reader.line_num}: {len(extra)} more value(s) than the header has columns"
             row.text = None
         yield row
+
+
+def _parquet(name: str, text_field: str) -> Iterator[Row]:
+    """Rows of a Parquet file, numbered from 1; a missing value reads as None."""
+    import pandas as pd
+
+    try:
+        frame = pd.read_parquet(name)
+    except (OSError, ValueError) as err:  # not a Parquet file, or a damaged one
+        yield Row(name, 1, error=f"{name}: not a readable Parquet file: {err}")
+        return
+    frame = frame.astype(object).where(frame.notna(), None)
+    for number, record in enumerate(frame.to_dict("records"), start=1):
+        yield _record_row(name, number, record, text_field)
 
 
 def document_text(path: str | Path) -> str:

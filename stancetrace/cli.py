@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 from corpus import splits as corpus_splits
+from corpus.events import check_events
 from corpus.records import read_corpus
-from corpus.schema import DATA_DIR, SPLITS_FILE
+from corpus.schema import DATA_DIR, EVENTS_FILE, SPLITS_FILE
 from corpus.stats import frame, report
 from corpus.validate import validate
 from stancetrace import __version__
@@ -49,14 +50,14 @@ def number_at_least(minimum: float):
 
 
 def _corpus_validate(args: argparse.Namespace) -> int:
-    problems = validate(args.data_dir, args.splits)
+    problems = validate(args.data_dir, args.splits) + check_events(args.events)
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
         print(f"{len(problems)} problem(s) found", file=sys.stderr)
         return 1
     entries, _ = read_corpus(args.data_dir)
-    print(f"corpus OK: {len(entries)} statements in {args.data_dir}")
+    print(f"corpus OK: {len(entries)} statements in {args.data_dir}; events OK: {args.events}")
     return 0
 
 
@@ -257,6 +258,57 @@ def _score(args: argparse.Namespace) -> int:
     return 1 if summary.failed else 0
 
 
+def _timeline_import(args: argparse.Namespace) -> int:
+    from stancetrace.importer import Fields, import_files
+    from stancetrace.store import TimelineStore, default_store_path
+
+    fields = Fields(
+        args.date_field, args.jurisdiction_field, args.issuer_field, args.title_field, args.text_field
+    )
+    store = TimelineStore(args.db or default_store_path())
+    report = import_files(store, args.files, fields)
+    for problem in report.problems:
+        print(f"stance: {problem}", file=sys.stderr)
+    print(
+        f"{store.path}: {report.added} statement(s) imported, {report.already} already there, "
+        f"{len(report.problems)} row(s) not imported (of {report.rows})"
+    )
+    return 1 if report.problems else 0
+
+
+def _timeline_write(args: argparse.Namespace) -> int:
+    from inference import Scorer
+    from inference.paths import default_model_dir
+    from stancetrace import timeline
+    from stancetrace.store import TimelineStore, default_store_path
+    from stancetrace.trajectory import EVENT_DAYS, Selection
+
+    model = Path(args.model or default_model_dir())
+    store = TimelineStore(args.db or default_store_path())
+    shown = timeline.Timeline(Scorer(model), model, store)
+    selection = Selection(
+        jurisdictions=tuple(args.jurisdiction or shown.jurisdictions()),
+        targets=(args.target,),
+        since=args.since,
+        until=args.until,
+        issuer=args.issuer or "",
+        basis=args.basis,
+    )
+    result = shown.trajectory(selection, args.bandwidth)
+    write = {
+        "export": timeline.points_table,
+        "changes": timeline.changes_table,
+        "quarterly": timeline.quarterly_table,
+    }
+    write[args.timeline_command](args.out, result)
+    near, changes = result.near_events()
+    print(
+        f"{args.out}: {len(result.points)} point(s), {changes} change point(s), {near} of them within "
+        f"{EVENT_DAYS} days of an event"
+    )
+    return 0
+
+
 def _app(args: argparse.Namespace) -> int:
     import app
 
@@ -294,6 +346,13 @@ def build_parser() -> argparse.ArgumentParser:
             help="split assignment file (default: corpus/splits.json)",
         )
         sub.set_defaults(handler=handler)
+        if name == "validate":
+            sub.add_argument(
+                "--events",
+                type=Path,
+                default=EVENTS_FILE,
+                help="policy milestones to check (default: corpus/events.jsonl)",
+            )
         if name == "split":
             sub.add_argument("--seed", type=whole_number(0), default=corpus_splits.SEED)
             sub.add_argument(
@@ -428,6 +487,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     score.set_defaults(handler=_score)
 
+    _timeline_parser(commands)
+
     web = commands.add_parser(
         "app", help="start the web app on 127.0.0.1 (options: python app.py --help)", add_help=False
     )
@@ -455,6 +516,78 @@ def build_parser() -> argparse.ArgumentParser:
             "splits-temporal.json and splits-register.json (default: corpus/splits.json)",
         )
     return parser
+
+
+def _timeline_parser(commands) -> None:
+    from stancetrace.trajectory import BASES, TARGETS
+    from stancetrace.trend import BANDWIDTH_DAYS
+
+    timeline = commands.add_parser(
+        "timeline", help="import scored files into the timeline; export its points and change points"
+    )
+    verbs = timeline.add_subparsers(dest="timeline_command", required=True, metavar="COMMAND")
+    load = verbs.add_parser(
+        "import",
+        help="load the output of `stance score` (JSONL, CSV or Parquet) into the timeline store",
+        description="Load scored files into the timeline store. Rows already imported are skipped; a row "
+        "without a valid date, jurisdiction or score is reported (file, row, problem) and the rest are "
+        "imported; the exit code is 1 if any row failed.",
+    )
+    load.add_argument("files", nargs="+", metavar="FILE")
+    for name in ("date", "jurisdiction", "issuer", "title", "text"):
+        load.add_argument(
+            f"--{name}-field", default=name, help=f"column holding the {name} (default: {name})"
+        )
+    load.set_defaults(handler=_timeline_import)
+    subs = [load]
+    for verb, summary in [
+        (
+            "export",
+            "write one row per point: date, jurisdiction, issuer, title, target, score, trend, band, source",
+        ),
+        ("changes", "write one row per change point: date, interval, confidence, means before and after"),
+        ("quarterly", "write the quarterly index: mean score, count and 90%% band per quarter"),
+    ]:
+        sub = verbs.add_parser(verb, help=summary, description=summary[0].upper() + summary[1:] + ".")
+        sub.add_argument("--out", type=Path, required=True, metavar="FILE.csv")
+        sub.add_argument("--jurisdiction", nargs="+", metavar="J", help="jurisdiction codes (default: all)")
+        sub.add_argument(
+            "--target", choices=TARGETS, default="overall", help="overall (default) or an object"
+        )
+        sub.add_argument("--since", type=_date, help="first date, YYYY-MM-DD")
+        sub.add_argument("--until", type=_date, help="last date, YYYY-MM-DD")
+        sub.add_argument("--issuer", help="keep the documents whose issuer contains this text")
+        sub.add_argument(
+            "--basis",
+            choices=BASES,
+            default="model",
+            help="the corpus documents' scores: the model's (default) or the annotators' labels",
+        )
+        sub.add_argument(
+            "--bandwidth",
+            type=number_at_least(1),
+            default=BANDWIDTH_DAYS,
+            metavar="DAYS",
+            help=f"trend smoothing, in days (default: {BANDWIDTH_DAYS})",
+        )
+        sub.add_argument(
+            "--model", type=Path, help="model folder scoring the corpus (default: the default model)"
+        )
+        sub.set_defaults(handler=_timeline_write)
+        subs.append(sub)
+    for sub in subs:
+        sub.add_argument(
+            "--db", type=Path, help="timeline database (default: $STANCETRACE_DB or the user's data folder)"
+        )
+
+
+def _date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a date YYYY-MM-DD, got {text!r}") from None
 
 
 def main(argv: list[str] | None = None) -> int:

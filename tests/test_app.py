@@ -17,7 +17,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import gradio as gr
-import numpy as np
 import pandas as pd
 import pytest
 from gradio_client import Client
@@ -26,8 +25,7 @@ import app as stance_app
 from corpus.scale import display_name
 from inference.scorer import Scored, Scorer
 from stancetrace import render
-from stancetrace.store import TimelineStore
-from stancetrace.trajectory import change_points
+from stancetrace.store import Statement, TimelineStore
 
 STATEMENT = "上海市国资委召开专题学习会，强调加强对稳定币等数字货币的研究探索，严禁炒作虚拟货币。"
 # A municipal notice long enough to be read in several passages: background, legal basis, one
@@ -81,19 +79,14 @@ BROWSER_FLAGS = [
 
 def test_store_persists_and_deletes(tmp_path):
     path = tmp_path / "timeline.sqlite"
-    first = TimelineStore(path).add("2025-07-10", "CN-SH", "SASAC", "text one", "explore", 0.5)
-    TimelineStore(path).add("2021-09-24", "CN", None, "text two", "ban", -0.9)
+    first = TimelineStore(path).add(
+        Statement("2025-07-10", "CN-SH", "text one", "explore", 0.5, issuer="SASAC")
+    )
+    TimelineStore(path).add(Statement("2021-09-24", "CN", "text two", "ban", -0.9))
     reopened = TimelineStore(path)
     assert [r["date"] for r in reopened.all()] == ["2021-09-24", "2025-07-10"]
     assert reopened.delete(first) and not reopened.delete(first)
     assert [r["text"] for r in TimelineStore(path).all()] == ["text two"]
-
-
-def test_change_point_at_a_shift():
-    rng = np.random.default_rng(0)
-    scores = np.r_[rng.normal(-0.6, 0.1, 12), rng.normal(0.6, 0.1, 12)]
-    assert change_points(scores) == [12]
-    assert change_points(rng.normal(0, 0.1, 24)) == []
 
 
 def test_statements_split_on_blank_lines_and_size_is_limited(tiny_stance_model, tmp_path):
@@ -117,7 +110,7 @@ def free_port() -> int:
 def running_app(tiny_stance_model, tmp_path_factory):
     model = os.environ.get("STANCETRACE_TEST_MODEL") or tiny_stance_model[0]
     application = stance_app.StanceApp(model, tmp_path_factory.mktemp("db") / "timeline.sqlite")
-    application.corpus_points()
+    application.timeline.corpus_points()
     port = free_port()
     blocks = application.launch(port, prevent_thread_lock=True)
     yield f"http://127.0.0.1:{port}/", application
@@ -132,10 +125,13 @@ def test_api_through_gradio_client(running_app):
     message, _ = client.predict(results, "2025-07-10", "CN-SH", "Shanghai SASAC", api_name="/add_to_timeline")
     assert message.startswith("Added 1 statement")
     stored_id = application.store.all()[-1]["id"]
-    _, points, csv_path, png_path = client.predict(["CN-SH"], api_name="/trajectory")
-    assert any(row[6] == "stored" for row in points["data"])
-    assert Path(csv_path).read_text(encoding="utf-8").count("\n") == len(points["data"]) + 1
-    assert Path(png_path).read_bytes()[:4] == b"\x89PNG"
+    drawn = client.predict(
+        ["CN-SH"], ["overall"], "model", False, True, "", "", "", 180, api_name="/trajectory"
+    )
+    _, summary, _, _, points, csv_path, _, _, png_path, svg_path = drawn
+    assert any(row[9] == "added" for row in points["data"]) and "change point(s)" in summary
+    assert len(pd.read_csv(csv_path)) == len(points["data"])
+    assert Path(png_path).read_bytes()[:4] == b"\x89PNG" and b"<svg" in Path(svg_path).read_bytes()[:1000]
     client.predict(stored_id, api_name="/delete_statement")
     assert all(r["id"] != stored_id for r in application.store.all())
 
@@ -175,8 +171,9 @@ def test_in_a_real_browser(running_app, tmp_path):
         page.screenshot(path=str(shots / "score-tab.png"), full_page=True)
         page.get_by_role("tab", name="Trajectory").click()
         expect(page.locator("#plot .js-plotly-plot")).to_be_visible(timeout=60_000)
+        page.locator("#targets").get_by_label("overall").check()
         expect(page.locator("#plot")).to_contain_text(
-            "(added)", timeout=30_000
+            "Shanghai · overall (added)", timeout=30_000
         )  # the legend names the stored point
         page.wait_for_timeout(1000)
         page.screenshot(path=str(shots / "trajectory-tab.png"), full_page=True)
@@ -329,15 +326,18 @@ def test_dates_out_of_range_are_refused(application, date):
 
 
 def test_the_trajectory_survives_any_stored_row_and_its_csv_is_safe(application):
-    application.store.add("0001-01-01", "CN-SH", None, "far past", "ban", -1.0)
-    application.store.add("9999-12-31", "CN-SH", None, "far future", "ban", -1.0)
-    application.store.add("2025-07-10", "CN-SH", '=HYPERLINK("http://x")', STATEMENT, "explore", 0.4)
-    figure, shown, csv_path, png_path = application.trajectory(["CN-SH"])
+    application.store.add(Statement("0001-01-01", "CN-SH", "far past", "ban", -1.0))
+    application.store.add(Statement("9999-12-31", "CN-SH", "far future", "ban", -1.0))
+    application.store.add(
+        Statement("2025-07-10", "CN-SH", STATEMENT, "explore", 0.4, issuer='=HYPERLINK("http://x")')
+    )
+    drawn = application.trajectory(["CN-SH"], ["overall"])
+    shown, csv_path = drawn[4], drawn[5]
     assert "far past" not in set(shown["text"]) and STATEMENT[:80] in set(shown["text"])
     cells = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
     assert '\'=HYPERLINK("http://x")' in set(cells["issuer"])
-    again = application.trajectory(["CN-SH"])
-    assert Path(again[2]).parent == Path(csv_path).parent  # one folder for the app, not one per plot
+    again = application.trajectory(["CN-SH"], ["overall"])
+    assert Path(again[5]).parent == Path(csv_path).parent  # one folder for the app, not one per plot
 
 
 def test_a_file_that_is_not_a_pdf_gets_a_message(application, tmp_path):
