@@ -241,8 +241,13 @@ class StanceApp:
         ]
         near, changes = shown.near_events()
         summary = (
-            f"{len(shown.points)} points in {shown.points.groupby(['jurisdiction', 'target']).ngroups} "
-            f"series; {changes} change point(s), {near} of them within {EVENT_DAYS} days of an event"
+            f"**{len(shown.points)} points** in {shown.points.groupby(['jurisdiction', 'target']).ngroups} "
+            f"series: {', '.join(selection.jurisdictions)} · {', '.join(selection.targets)} · scored by "
+            f"the {selection.basis} · {selection.since or 'start'} to {selection.until or 'today'}"
+            f"{f' · issuer contains “{selection.issuer}”' if selection.issuer.strip() else ''} · trend "
+            f"over {float(bandwidth or BANDWIDTH_DAYS):.0f} days · events {'shown' if show_events else 'hidden'}"
+            f"{' · side by side' if side_by_side else ''}.\n\n**{changes} change point(s)**, {near} of them "
+            f"within {EVENT_DAYS} days of an event."
         )
         points = shown.points.assign(
             date=shown.points["date"].dt.strftime("%Y-%m-%d"), text=shown.points["text"].str.slice(0, 80)
@@ -414,9 +419,9 @@ class StanceApp:
             outputs += [png_file, svg_file]
             trajectory_tab.select(self.trajectory, controls, outputs, api_name="trajectory")
             for control in (chosen, targets, basis, side_by_side, show_events):
-                control.input(self.trajectory, controls, outputs, api_name=False)
+                control.input(self.trajectory, controls, outputs, api_name=False, trigger_mode="always_last")
             for box in (since, until, issuer_filter):
-                box.submit(self.trajectory, controls, outputs, api_name=False)
+                box.submit(self.trajectory, controls, outputs, api_name=False, trigger_mode="always_last")
             bandwidth.change(self.trajectory, controls, outputs, api_name=False, trigger_mode="always_last")
             import_button.click(
                 self.import_scored,

@@ -1,6 +1,6 @@
-"""The app: its timeline store and change points, its API through gradio_client, and a real browser.
+"""The app: its timeline store, its API through gradio_client, and a real browser.
 
-The browser test saves a screenshot of each tab into $STANCETRACE_SCREENSHOTS (else a temporary
+The browser test saves a screenshot of the Score tab into $STANCETRACE_SCREENSHOTS (else a temporary
 folder); $STANCETRACE_TEST_MODEL runs the app on another model than the tiny one (the README's
 screenshots: STANCETRACE_TEST_MODEL=<default model> STANCETRACE_SCREENSHOTS=docs/screenshots).
 """
@@ -175,8 +175,6 @@ def test_in_a_real_browser(running_app, tmp_path):
         expect(page.locator("#plot")).to_contain_text(
             "Shanghai · overall (added)", timeout=30_000
         )  # the legend names the stored point
-        page.wait_for_timeout(1000)
-        page.screenshot(path=str(shots / "trajectory-tab.png"), full_page=True)
         browser.close()
     assert (shots / "score-tab.png").stat().st_size > 10_000
     outside = [
