@@ -245,7 +245,8 @@ class StanceApp:
             f"series: {', '.join(selection.jurisdictions)} · {', '.join(selection.targets)} · scored by "
             f"the {selection.basis} · {selection.since or 'start'} to {selection.until or 'today'}"
             f"{f' · issuer contains “{selection.issuer}”' if selection.issuer.strip() else ''} · trend "
-            f"over {float(bandwidth or BANDWIDTH_DAYS):.0f} days · events {'shown' if show_events else 'hidden'}"
+            f"over {float(bandwidth or BANDWIDTH_DAYS):.0f} days · events "
+            f"{'shown' if show_events else 'hidden'}"
             f"{' · side by side' if side_by_side else ''}.\n\n**{changes} change point(s)**, {near} of them "
             f"within {EVENT_DAYS} days of an event."
         )
