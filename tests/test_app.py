@@ -106,15 +106,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def running_app(tiny_stance_model, tmp_path_factory):
-    model = os.environ.get("STANCETRACE_TEST_MODEL") or tiny_stance_model[0]
-    application = stance_app.StanceApp(model, tmp_path_factory.mktemp("db") / "timeline.sqlite")
+@contextlib.contextmanager
+def served_app(tiny_model: Path, db: Path):
+    """The app served on a free port, on $STANCETRACE_TEST_MODEL or `tiny_model`: (url, app)."""
+    model = os.environ.get("STANCETRACE_TEST_MODEL") or tiny_model
+    application = stance_app.StanceApp(model, db)
     application.timeline.corpus_points()
     port = free_port()
     blocks = application.launch(port, prevent_thread_lock=True)
     yield f"http://127.0.0.1:{port}/", application
     blocks.close()
+
+
+@pytest.fixture(scope="module")
+def running_app(tiny_stance_model, tmp_path_factory):
+    with served_app(tiny_stance_model[0], tmp_path_factory.mktemp("db") / "timeline.sqlite") as served:
+        yield served
 
 
 def test_api_through_gradio_client(running_app):

@@ -229,15 +229,16 @@ def scored_files(tiny_stance_model, tmp_path_factory):
             "title": "x",
         },
     ]
+    return scored_by(tiny_stance_model[0], rows, folder, (".jsonl", ".csv", ".parquet"))
+
+
+def scored_by(model, rows: list[dict], folder, suffixes) -> dict:
+    """`rows` written as JSON Lines and scored by `stance score` with `model` into each format."""
     source = folder / "statements.jsonl"
     source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
-    files = {}
-    for suffix in (".jsonl", ".csv", ".parquet"):
-        files[suffix] = folder / f"scored{suffix}"
-        assert (
-            main(["score", str(source), "--out", str(files[suffix]), "--model", str(tiny_stance_model[0])])
-            == 0
-        )
+    files = {suffix: folder / f"scored{suffix}" for suffix in suffixes}
+    for out in files.values():
+        assert main(["score", str(source), "--out", str(out), "--model", str(model)]) == 0
     return files
 
 

@@ -6,7 +6,6 @@ The test saves the Shanghai per-object view as trajectory-shanghai.png into $STA
 """
 
 import io
-import json
 import os
 import shutil
 from pathlib import Path
@@ -14,9 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import app as stance_app
-from stancetrace.cli import main
-from tests.test_app import BROWSER_FLAGS, STATEMENT, free_port
+from tests.test_app import BROWSER_FLAGS, STATEMENT, served_app
+from tests.test_trajectory import scored_by
 
 # What plotly drew: each trace's name, whether it is in the legend, its hover texts; the subplots.
 DRAWN = """() => {
@@ -51,22 +49,13 @@ def scored_collection(tiny_stance_model, tmp_path_factory):
             "issuer": "广东省",
         },
     ]
-    source = folder / "collection.jsonl"
-    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
-    scored = folder / "collection-scored.csv"
-    assert main(["score", str(source), "--out", str(scored), "--model", str(tiny_stance_model[0])]) == 0
-    return scored
+    return scored_by(tiny_stance_model[0], rows, folder, (".csv",))[".csv"]
 
 
 @pytest.fixture(scope="module")
 def trajectory_app(tiny_stance_model, tmp_path_factory):
-    model = os.environ.get("STANCETRACE_TEST_MODEL") or tiny_stance_model[0]
-    application = stance_app.StanceApp(model, tmp_path_factory.mktemp("db") / "timeline.sqlite")
-    application.timeline.corpus_points()
-    port = free_port()
-    blocks = application.launch(port, prevent_thread_lock=True)
-    yield f"http://127.0.0.1:{port}/"
-    blocks.close()
+    with served_app(tiny_stance_model[0], tmp_path_factory.mktemp("db") / "timeline.sqlite") as (url, _):
+        yield url
 
 
 def legend(drawn: dict) -> set[str]:
