@@ -3,7 +3,7 @@
     python app.py [--model DIR] [--db FILE] [--port 7860]      (or: stance app)
 
 Every action is also an API endpoint for `gradio_client`: /score, /add_to_timeline,
-/delete_statement, /trajectory, /import_scored.
+/delete_statement, /trajectory, /import_scored, /correct, /load_queue, /label_item, /skip_item.
 """
 
 from __future__ import annotations
@@ -23,14 +23,17 @@ import gradio as gr  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from corpus import load_all  # noqa: E402
-from corpus.schema import JURISDICTIONS  # noqa: E402
+from corpus.scale import LEVELS, display_name  # noqa: E402
+from corpus.schema import JURISDICTIONS, OBJECTS  # noqa: E402
 from inference.paths import default_model_dir  # noqa: E402
 from inference.readers import document_text  # noqa: E402
 from inference.scorer import Scorer  # noqa: E402
 from stancetrace import plots, render, timeline  # noqa: E402
 from stancetrace.cli import whole_number  # noqa: E402
 from stancetrace.importer import import_files, timeline_date  # noqa: E402
+from stancetrace.labels import Label, LabelStore  # noqa: E402
 from stancetrace.store import SHOWN, Statement, StoreError, TimelineStore, default_store_path  # noqa: E402
+from stancetrace.suggest import read_queue  # noqa: E402
 from stancetrace.trajectory import BASES, EVENT_DAYS, TARGETS, Selection  # noqa: E402
 from stancetrace.trend import BANDWIDTH_DAYS  # noqa: E402
 
@@ -53,6 +56,24 @@ READING_GUIDE = (
     "Dotted lines are policy events."
 )
 _BLANK_LINE = re.compile(r"\n\s*\n")
+LEVEL_CHOICES = [display_name(level) for level in LEVELS]
+NOT_ADDRESSED = "not addressed"
+OBJECT_CHOICES = [NOT_ADDRESSED, *LEVEL_CHOICES]
+
+
+def level_choice(choice: str | None, what: str = "the level") -> int:
+    """The level of a choice such as "-1 restrict"; a gr.Error when none is chosen."""
+    if choice not in LEVEL_CHOICES:
+        raise gr.Error(f"Choose {what} (one of {', '.join(LEVEL_CHOICES)}).")
+    return LEVELS[LEVEL_CHOICES.index(choice)]
+
+
+def object_levels(choices: dict[str, str] | None) -> dict[str, int]:
+    """{object: level} of the objects whose choice is a level, e.g. {"stablecoin": "+1 explore"}."""
+    unknown = sorted(set(choices or {}) - set(OBJECTS))
+    if unknown:
+        raise gr.Error(f"Unknown object(s) {', '.join(unknown)}; the objects are {', '.join(OBJECTS)}.")
+    return {obj: level_choice(c, obj) for obj, c in (choices or {}).items() if c and c != NOT_ADDRESSED}
 
 
 def _timeline_date(text: str) -> dt.date:
@@ -98,10 +119,17 @@ def example_statements() -> list[str]:
 class StanceApp:
     """The app's actions over one scorer and one timeline store."""
 
-    def __init__(self, model_dir: str | Path | None = None, store_path: str | Path | None = None):
+    def __init__(
+        self,
+        model_dir: str | Path | None = None,
+        store_path: str | Path | None = None,
+        queue_file: str | Path | None = None,
+    ):
         self.model_dir = Path(model_dir or default_model_dir())
+        self.queue_file = queue_file  # a queue to open in the Label tab at start
         self.scorer = Scorer(self.model_dir, explain_steps=EXPLAIN_STEPS)
         self.store = TimelineStore(store_path or default_store_path())
+        self.labels = LabelStore(self.store.path)  # corrections and labels live beside the timeline
         self.timeline = timeline.Timeline(self.scorer, self.model_dir, self.store)
         self._exports = tempfile.TemporaryDirectory(prefix="stancetrace-")  # removed with the app
 
@@ -262,6 +290,111 @@ class StanceApp:
             *[str(f) for f in files],
         )
 
+    def correct(self, text: str, level: str, objects: dict[str, str] | None = None) -> str:
+        """Store the researcher's level of a statement, and the levels toward the objects it addresses
+        ({object: "+1 explore"}; an object left out is not addressed), with the model and its level."""
+        if not isinstance(text, str) or not text.strip():
+            raise gr.Error("Score a statement first.")
+        chosen, targets = level_choice(level), object_levels(objects)
+        result = self.scorer.score([text])[0]
+        try:
+            self.labels.add(
+                Label(
+                    text=text,
+                    label=chosen,
+                    source="correction",
+                    targets=targets,
+                    model=str(self.model_dir),
+                    model_label=result.level,
+                    lang=result.lang if result.lang in ("zh", "en") else None,
+                )
+            )
+        except StoreError as err:
+            raise gr.Error(str(err)) from None
+        return (
+            f"Saved: {display_name(chosen)} for “{render.shortened(text, 60)}” (the model said "
+            f"{display_name(result.level) if result.level is not None else 'nothing'}). "
+            f"{len(self.labels.latest())} statement(s) labelled; `stance labels export` writes them out."
+        )
+
+    def load_queue(self, upload: str | None):
+        """Open a queue (from `stance suggest`) on its first statement not labelled yet."""
+        if not upload:
+            raise gr.Error("Upload a queue file (.jsonl from `stance suggest`).")
+        try:
+            items = read_queue(Path(upload))
+        except (ValueError, OSError) as err:
+            raise gr.Error(
+                f"Cannot read the queue: {str(err).replace(str(upload), Path(upload).name)}"
+            ) from None
+        return items, *self._queue_view(items, self._next_open(items, 0))
+
+    def label_item(self, items: list[dict], position: int, level: str, *objects: str):
+        """Store the label of the queue's current statement and move to the next one not labelled."""
+        if not items or not 0 <= position < len(items):
+            raise gr.Error("Load a queue first, or the queue is done.")
+        if level not in LEVEL_CHOICES:  # a warning, not an error: the level buttons stay usable
+            gr.Warning("Choose the level of this statement first.")
+            return position, *[gr.skip()] * (3 + len(OBJECTS))
+        item = items[position]
+        try:
+            self.labels.add(
+                Label(
+                    text=item["text"],
+                    label=level_choice(level),
+                    source="queue",
+                    targets=object_levels(dict(zip(OBJECTS, objects))),
+                    model_label=item.get("model_label") if item.get("model_label") in LEVELS else None,
+                    lang=item.get("lang") if item.get("lang") in ("zh", "en") else None,
+                    date=str(item["date"])[:10] if item.get("date") else None,
+                    jurisdiction=str(item["jurisdiction"]) if item.get("jurisdiction") else None,
+                    item=str(item["id"]),
+                )
+            )
+        except StoreError as err:
+            raise gr.Error(str(err)) from None
+        return self._queue_view(items, self._next_open(items, position + 1))
+
+    def skip_item(self, items: list[dict], position: int):
+        if not items:
+            raise gr.Error("Load a queue first.")
+        return self._queue_view(items, self._next_open(items, position + 1))
+
+    def _next_open(self, items: list[dict], start: int) -> int:
+        """The first position from `start` whose statement has no label yet (len(items) when none)."""
+        done = self.labels.labelled_texts()
+        return next((k for k in range(start, len(items)) if items[k]["text"].strip() not in done), len(items))
+
+    def _queue_view(self, items: list[dict], position: int) -> tuple:
+        """The position, the progress line, the statement, and the level and objects' choices reset
+        (the objects prefilled with the model's)."""
+        done = sum(i["text"].strip() in self.labels.labelled_texts() for i in items)
+        if position >= len(items):
+            progress = (
+                f"**Queue done**: {done} of {len(items)} labelled. `stance labels export` writes them out."
+            )
+            return (
+                position,
+                progress,
+                "",
+                gr.Radio(value=None),
+                *[gr.Dropdown(value=NOT_ADDRESSED)] * len(OBJECTS),
+            )
+        item = items[position]
+        said = item.get("model_label")
+        hint = f" · the model said {display_name(said)}" if said in LEVELS else ""
+        if isinstance(item.get("uncertainty"), (int, float)):
+            hint += f" (uncertainty {item['uncertainty']:.2f})"
+        progress = f"**Statement {position + 1} of {len(items)}** · {done} labelled{hint}"
+        model_targets = item.get("model_targets") if isinstance(item.get("model_targets"), dict) else {}
+        objects = [
+            gr.Dropdown(
+                value=display_name(model_targets[o]) if model_targets.get(o) in LEVELS else NOT_ADDRESSED
+            )
+            for o in OBJECTS
+        ]
+        return position, progress, item["text"], gr.Radio(value=None), *objects
+
     def jurisdiction_choices(self) -> list[str]:
         """The corpus's jurisdictions, then any that only the store holds."""
         return list(dict.fromkeys([*JURISDICTIONS, *(s["jurisdiction"] for s in self.store.all())]))
@@ -310,6 +443,14 @@ class StanceApp:
                 result = gr.HTML(elem_id="result")
                 with gr.Accordion("Results as JSON", open=False):
                     scored = gr.JSON(label="results")
+                correct_message = gr.Markdown(elem_id="correct-message")
+
+                @gr.render(inputs=[scored])
+                def corrections(items):
+                    """Under the cards, a "correct" control per scored statement, numbered as its card."""
+                    for number, item in enumerate(items or [], start=1):
+                        self._correct_control(number, item, correct_message)
+
                 gr.Examples(
                     [[t] for t in example_statements()], inputs=[text], label="Examples from the corpus"
                 )
@@ -327,6 +468,31 @@ class StanceApp:
                 with gr.Row():
                     delete_id = gr.Textbox(label="id to delete", elem_id="delete-id")
                     delete_button = gr.Button("Delete")
+            with gr.Tab("Label", id="label"):
+                gr.Markdown(
+                    "Label the statements of a queue from `stance suggest` (the ones the model is least "
+                    "sure of), one at a time. Statements labelled before are passed over; `stance labels "
+                    "export` writes the labels for `stance train --add`."
+                )
+                queue_upload = gr.File(
+                    label="queue (.jsonl from `stance suggest`)",
+                    file_types=[".jsonl"],
+                    type="filepath",
+                    elem_id="queue-upload",
+                )
+                load_button = gr.Button("Load queue", elem_id="load-queue")
+                queue, position = gr.State([]), gr.State(0)
+                progress = gr.Markdown(elem_id="queue-progress")
+                item_text = gr.Textbox(label="statement", interactive=False, lines=5, elem_id="queue-text")
+                item_level = gr.Radio(LEVEL_CHOICES, label="level", elem_id="queue-level")
+                with gr.Row():
+                    item_objects = [
+                        gr.Dropdown(OBJECT_CHOICES, value=NOT_ADDRESSED, label=obj, elem_id=f"queue-{obj}")
+                        for obj in OBJECTS
+                    ]
+                with gr.Row():
+                    save_button = gr.Button("Save and next", variant="primary", elem_id="queue-save")
+                    skip_button = gr.Button("Skip", elem_id="queue-skip")
             with gr.Tab("Trajectory", id="trajectory") as trajectory_tab:
                 with gr.Row():
                     chosen = gr.CheckboxGroup(
@@ -430,7 +596,49 @@ class StanceApp:
                 [import_message, stored, chosen],
                 api_name="import_scored",
             ).then(self.trajectory, controls, outputs, api_name=False)
+            gr.api(self.correct, api_name="correct")
+            view = [position, progress, item_text, item_level, *item_objects]
+            load_button.click(self.load_queue, [queue_upload], [queue, *view], api_name="load_queue")
+            save_button.click(
+                self.label_item, [queue, position, item_level, *item_objects], view, api_name="label_item"
+            )
+            skip_button.click(self.skip_item, [queue, position], view, api_name="skip_item")
+            if self.queue_file:
+                blocks.load(
+                    lambda: self.load_queue(str(self.queue_file)), None, [queue, *view], api_name=False
+                )
         return blocks
+
+    def _correct_control(self, number: int, item: dict, message: gr.Markdown) -> None:
+        """Card `number`'s "correct" control: its level and objects' levels, set to the model's, and a
+        button that stores them."""
+        targets = item.get("targets") or {}
+        with gr.Accordion(f"Correct #{number}: {render.shortened(item['text'], 60)}", open=False):
+            with gr.Row():
+                level = gr.Dropdown(
+                    LEVEL_CHOICES,
+                    value=display_name(item["level"]),
+                    label="level",
+                    interactive=True,
+                    elem_id=f"correct-level-{number}",
+                )
+                objects = [
+                    gr.Dropdown(
+                        OBJECT_CHOICES,
+                        value=display_name(targets[obj]["level"]) if obj in targets else NOT_ADDRESSED,
+                        label=obj,
+                        interactive=True,
+                        elem_id=f"correct-{obj}-{number}",
+                    )
+                    for obj in OBJECTS
+                ]
+            save = gr.Button("Save correction", size="sm", elem_id=f"correct-save-{number}")
+        save.click(
+            lambda level, *objects, text=item["text"]: self.correct(text, level, dict(zip(OBJECTS, objects))),
+            [level, *objects],
+            [message],
+            api_name=False,
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -442,9 +650,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--port", type=whole_number(1, 65535), default=int(os.environ.get("GRADIO_SERVER_PORT", 7860))
     )
+    parser.add_argument("--queue", type=Path, help="a queue from `stance suggest` to open in the Label tab")
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
     args = parser.parse_args(argv)
-    app = StanceApp(args.model, args.db)
+    if args.queue:
+        read_queue(args.queue)  # a broken queue is named now, not in the browser
+    app = StanceApp(args.model, args.db, args.queue)
     app.timeline.corpus_points()  # scored once per model and cached, so the Trajectory tab opens fast
     app.launch(args.port, inbrowser=not args.no_browser)
 

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import datasets
 
-from corpus.records import Problem, corpus_files, read_jsonl
-from corpus.scale import LEVELS
-from corpus.schema import DATA_DIR, FEATURES, LANGS, SPLITS, SPLITS_FILE
+from corpus.records import corpus_files
+from corpus.schema import DATA_DIR, FEATURES, SPLITS, SPLITS_FILE
 from corpus.splits import load_splits
 
 
@@ -34,32 +33,3 @@ def load_corpus(data_dir: Path = DATA_DIR, splits_file: Path = SPLITS_FILE) -> d
     return datasets.DatasetDict(
         {name: full.select([k for k, s in enumerate(split_of) if s == name]) for name in SPLITS}
     )
-
-
-def load_labelled(path: Path) -> dict[str, list]:
-    """Columns text, label, lang and pair_id of a labelled JSONL file; faults name file and line."""
-    entries, problems = read_jsonl(Path(path))
-    for entry in entries:
-        record = entry.record
-        if not isinstance(record.get("text"), str) or not record["text"].strip():
-            problems.append(Problem(entry.path, entry.line, "'text' must be a non-empty string"))
-        if type(record.get("label")) is not int or record["label"] not in LEVELS:
-            problems.append(
-                Problem(
-                    entry.path,
-                    entry.line,
-                    f"'label' must be an integer in -2..2, got {record.get('label')!r}",
-                )
-            )
-        if record.get("lang") not in LANGS:
-            problems.append(
-                Problem(entry.path, entry.line, f"'lang' must be one of {LANGS}, got {record.get('lang')!r}")
-            )
-    if problems or not entries:
-        raise ValueError("\n".join(str(p) for p in problems) or f"{path}: no statements")
-    return {
-        "text": [e.record["text"] for e in entries],
-        "label": [e.record["label"] for e in entries],
-        "lang": [e.record["lang"] for e in entries],
-        "pair_id": [e.record.get("pair_id") for e in entries],
-    }

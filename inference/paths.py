@@ -19,9 +19,23 @@ def data_dir() -> Path:
     return Path(os.environ.get("STANCETRACE_HOME") or platformdirs.user_data_dir("stancetrace"))
 
 
-def default_model_dir() -> Path:
-    """The default trained stance model."""
+def built_in_model_dir() -> Path:
+    """Where `stance prepare` trains the default settings on the shipped corpus."""
     return data_dir() / "models" / "default"
+
+
+def default_choice_file() -> Path:
+    """The file `stance models use` writes: the folder of the model chosen as the default."""
+    return data_dir() / "default-model"
+
+
+def default_model_dir() -> Path:
+    """The model `stance score` and the app use: the one chosen with `stance models use`, else the
+    built-in one."""
+    choice = default_choice_file()
+    if choice.is_file():
+        return Path(choice.read_text(encoding="utf-8").strip())
+    return built_in_model_dir()
 
 
 def model_fingerprint(folder: Path) -> str:

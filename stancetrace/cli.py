@@ -102,7 +102,7 @@ def _base(args: argparse.Namespace) -> int:
 
 def _prepare(args: argparse.Namespace) -> int:
     from inference.models import MANIFEST
-    from inference.paths import default_model_dir
+    from inference.paths import built_in_model_dir, default_model_dir
     from training.config import TrainConfig
     from training.train import train
 
@@ -110,6 +110,11 @@ def _prepare(args: argparse.Namespace) -> int:
     if (folder / MANIFEST).exists():
         print(f"default model ready: {folder}")
         return 0
+    if folder != built_in_model_dir():
+        raise ValueError(
+            f"{folder}: the default model chosen with `stance models use` is missing; choose another "
+            f"with `stance models use DIR` (the built-in one is {built_in_model_dir()})"
+        )
     if folder.exists():  # made by an earlier StanceTrace, whose folders lack the manifest
         print(f"the default model at {folder} is of an older format; training it anew", file=sys.stderr)
     else:
@@ -123,8 +128,10 @@ def _prepare(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from stancetrace.models import remember
     from training.config import TrainConfig
     from training.evaluate import format_report
+    from training.own_labels import read_own_labels
     from training.train import TrainingFailed, train
 
     overrides = {
@@ -142,6 +149,7 @@ def _train(args: argparse.Namespace) -> int:
         return 0
     if args.out is None:
         raise ValueError("--out is required: the model folder to write")
+    added = read_own_labels(args.add) if args.add else None  # every bad row is named before training
     try:
         metrics = train(
             config,
@@ -150,37 +158,43 @@ def _train(args: argparse.Namespace) -> int:
             data_dir=args.data_dir,
             splits_file=args.splits,
             split=args.split,
+            added=added,
         )
     except TrainingFailed as err:
         print(f"stance: training failed: {err}", file=sys.stderr)
         return 1
-    print(
-        f"model saved to {args.out} ({metrics['train_seconds']} s of training)\n\nTest "
-        f"split\n{format_report(metrics['test'])}"
-    )
+    remember(args.out)
+    parts = [f"model saved to {args.out} ({metrics['train_seconds']} s of training)"]
+    parts.append(f"Test split\n{format_report(metrics['test'])}")
+    if metrics.get("own_held_out"):
+        held = metrics["added"]["held_out"]
+        parts.append(f"Your held-out statements ({held})\n{format_report(metrics['own_held_out'])}")
+    print("\n\n".join(parts))
     return 0
 
 
 def _eval(args: argparse.Namespace) -> int:
-
     from corpus import load_corpus
-    from corpus.loader import load_labelled
     from inference import Scorer
     from inference.paths import default_model_dir
-    from training.evaluate import evaluate, format_faithfulness, format_held_out, format_report
+    from training.evaluate import evaluated, format_faithfulness, format_held_out, format_report
     from training.metrics import report_json
+    from training.own_labels import read_own_labels
 
     model = args.model or default_model_dir()
     if args.explain_max < 1:
         raise ValueError("--explain-max must be at least 1")
     if args.data:
-        rows, name = load_labelled(args.data), Path(args.data).stem
+        rows, name = read_own_labels([args.data]).evaluation_rows(), Path(args.data).stem
     else:
         rows = load_corpus(args.data_dir, corpus_splits.scheme_file(args.splits, args.split))["test"]
         name = "test" if args.split == "stratified" else f"test-{args.split}"
-        _warn_if_seen(Path(model), rows["id"], args.split, args.splits)
+        for folder in (model, args.compare) if args.compare else (model,):
+            _warn_if_seen(Path(folder), rows["id"], args.split, args.splits)
     scorer = Scorer(model)
-    report = evaluate(scorer, rows)
+    report, probs = evaluated(scorer, rows)
+    if args.compare:
+        return _compare(args, rows, name, (Path(model), report, probs))
     parts = [format_report(report)]
     if args.held_out:
         from training.held_out import held_out
@@ -197,6 +211,33 @@ def _eval(args: argparse.Namespace) -> int:
     out = args.out or Path(model) / f"eval-{name}.json"
     Path(out).write_text(report_json(report), encoding="utf-8")
     print("\n\n".join(parts) + f"\n\nwritten to {out}")
+    return 0
+
+
+def _compare(args: argparse.Namespace, rows, name: str, new: tuple) -> int:
+    """`stance eval --compare OLD`: both models on the same statements, side by side."""
+    from corpus.scale import level_of
+    from inference import Scorer
+    from training.evaluate import evaluated, format_comparison
+    from training.metrics import paired_bootstrap, report_json
+
+    if args.held_out or args.explain:
+        raise ValueError("--compare prints the two models' metrics only; run --held-out or --explain alone")
+    (new_model, new_report, new_probs), old_model = new, Path(args.compare)
+    old_report, old_probs = evaluated(Scorer(old_model), rows)
+    names = (new_model.name or "new", old_model.name or "old")
+    if names[0] == names[1]:
+        names = (str(new_model), str(old_model))
+    bootstrap = paired_bootstrap(list(rows["label"]), level_of(new_probs), level_of(old_probs))
+    comparison = {
+        "data": name,
+        "new": {"model": str(new_model), **new_report},
+        "old": {"model": str(old_model), **old_report},
+        "macro_f1_difference": bootstrap,
+    }
+    out = args.out or new_model / f"compare-{name}.json"
+    Path(out).write_text(report_json(comparison), encoding="utf-8")
+    print(f"{format_comparison(new_report, old_report, names, bootstrap)}\n\nwritten to {out}")
     return 0
 
 
@@ -309,6 +350,58 @@ def _timeline_write(args: argparse.Namespace) -> int:
     return 0
 
 
+def _suggest(args: argparse.Namespace) -> int:
+    from stancetrace.labels import LabelStore
+    from stancetrace.store import default_store_path
+    from stancetrace.suggest import candidates, suggest, write_queue
+
+    if args.out.exists() and not args.overwrite:  # before reading: nothing the user has is replaced
+        raise FileExistsError(f"{args.out} already exists; pass --overwrite to replace it")
+    items, problems = candidates(args.files, args.text_field)
+    for problem in problems:
+        print(f"stance: {problem} (left out)", file=sys.stderr)
+    labelled = LabelStore(args.db or default_store_path()).labelled_texts()
+    queue = suggest(items, args.n, args.by, skip=labelled)
+    write_queue(args.out, queue, overwrite=args.overwrite)
+    print(
+        f"{args.out}: {len(queue)} statement(s) to label, the least sure first ({args.by}), of "
+        f"{len(items)} scored; {sum(i['text'].strip() in labelled for i in items)} already labelled and "
+        f"{len(problems)} unscored row(s) left out. Open it in the app's Label tab."
+    )
+    return 0
+
+
+def _labels_export(args: argparse.Namespace) -> int:
+    from stancetrace.labels import LabelStore
+    from stancetrace.store import default_store_path
+
+    store = LabelStore(args.db or default_store_path())
+    count = store.export(args.out, overwrite=args.overwrite)
+    print(f"{args.out}: {count} labelled statement(s) from {store.path}; train on them with --add {args.out}")
+    return 0
+
+
+def _models_list(args: argparse.Namespace) -> int:
+    from stancetrace.models import models_table
+
+    table = models_table()
+    if table.empty:
+        print(
+            "no trained models yet: `stance prepare` trains the default one, `stance train --out DIR` others"
+        )
+        return 0
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="-"))
+    print("\n* the default for `stance score` and the app; change it with `stance models use DIR`")
+    return 0
+
+
+def _models_use(args: argparse.Namespace) -> int:
+    from stancetrace.models import use
+
+    print(f"default model: {use(args.folder)} (for `stance score`, `stance eval` and the app)")
+    return 0
+
+
 def _app(args: argparse.Namespace) -> int:
     import app
 
@@ -410,6 +503,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="train the TF-IDF + logistic regression baseline instead (the setting baseline=true)",
     )
+    train.add_argument(
+        "--add",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="your own labelled statements (CSV, JSONL or Parquet: text, label; optional targets, lang, "
+        "date, jurisdiction, id), trained on beside the corpus; a hashed 20%% are held out (repeatable)",
+    )
     train.add_argument("--overwrite", action="store_true", help="replace an existing model folder at --out")
     train.set_defaults(handler=_train)
 
@@ -417,7 +518,18 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--model", type=Path, help="model folder written by `stance train` (default: the default model)"
     )
-    evaluate.add_argument("--data", type=Path, help="labelled JSONL file (default: the corpus test split)")
+    evaluate.add_argument(
+        "--compare",
+        type=Path,
+        metavar="OLD",
+        help="a second model folder: both models' metrics side by side, their difference, and a paired "
+        "bootstrap 95%% interval for the macro-F1 difference",
+    )
+    evaluate.add_argument(
+        "--data",
+        type=Path,
+        help="labelled statements, in the `stance train --add` format (default: the corpus test split)",
+    )
     evaluate.add_argument(
         "--out", type=Path, help="where to write the metrics JSON (default: MODEL/eval-NAME.json)"
     )
@@ -488,6 +600,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.set_defaults(handler=_score)
 
     _timeline_parser(commands)
+    _loop_parsers(commands)
 
     web = commands.add_parser(
         "app", help="start the web app on 127.0.0.1 (options: python app.py --help)", add_help=False
@@ -579,6 +692,53 @@ def _timeline_parser(commands) -> None:
         sub.add_argument(
             "--db", type=Path, help="timeline database (default: $STANCETRACE_DB or the user's data folder)"
         )
+
+
+def _loop_parsers(commands) -> None:
+    """The researcher's loop: which statements to label, the labels given, the models trained."""
+    from stancetrace.suggest import MEASURES
+
+    db_help = "the app's database (default: $STANCETRACE_DB or the user's data folder)"
+    suggest = commands.add_parser(
+        "suggest",
+        help="rank scored statements by how unsure the model is, for the app's Label tab",
+        description="Pick the statements to label next from the output of `stance score`: the least sure "
+        "first (margin or entropy of the calibrated probabilities), varied, without near-duplicates or "
+        "statements labelled already.",
+    )
+    suggest.add_argument("files", nargs="+", metavar="SCORED")
+    suggest.add_argument("--out", type=Path, required=True, metavar="QUEUE.jsonl")
+    suggest.add_argument(
+        "-n", type=whole_number(1), default=100, help="statements in the queue (default: 100)"
+    )
+    suggest.add_argument(
+        "--by", choices=MEASURES, default="margin", help="uncertainty measure (default: margin)"
+    )
+    suggest.add_argument("--text-field", default="text", help="column holding the text (default: text)")
+    suggest.add_argument("--db", type=Path, help=db_help + "; its labelled texts are left out")
+    suggest.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
+    suggest.set_defaults(handler=_suggest)
+
+    labels = commands.add_parser("labels", help="the corrections and labels given in the app")
+    export = labels.add_subparsers(dest="labels_command", required=True, metavar="COMMAND").add_parser(
+        "export",
+        help="write the corrections and labels in the `stance train --add` format",
+        description="Write the latest label of each statement corrected or labelled in the app, as JSON "
+        "Lines in the `stance train --add` format.",
+    )
+    export.add_argument("--out", type=Path, required=True, metavar="FILE.jsonl")
+    export.add_argument("--db", type=Path, help=db_help)
+    export.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
+    export.set_defaults(handler=_labels_export)
+
+    models = commands.add_parser("models", help="list the trained models; choose the default one")
+    verbs = models.add_subparsers(dest="models_command", required=True, metavar="COMMAND")
+    verbs.add_parser("list", help="the trained models with date, data and key metrics").set_defaults(
+        handler=_models_list
+    )
+    use = verbs.add_parser("use", help="make a trained model the default for `stance score` and the app")
+    use.add_argument("folder", type=Path, metavar="DIR")
+    use.set_defaults(handler=_models_use)
 
 
 def _date(text: str):

@@ -86,7 +86,7 @@ def _passage(text: str, passage: dict) -> str:
     )
 
 
-def card(text: str, result: Scored) -> str:
+def card(text: str, result: Scored, number: int | None = None) -> str:
     if result.error:
         return f'<div class="st-card st-error">{html.escape(result.error)}</div>'
     probs = " · ".join(f"{name} {p:.2f}" for name, p in result.probs.items())
@@ -94,8 +94,9 @@ def card(text: str, result: Scored) -> str:
     left = (result.score + 1) / 2 * 100
     note = f'<div class="st-probs">{html.escape(result.evidence_note)}</div>' if result.evidence_note else ""
     return (
-        '<div class="st-card"><div class="st-head"><span class="st-label '
-        f'st-{result.label}">{result.label}</span>'
+        '<div class="st-card"><div class="st-head">'
+        + (f'<span class="st-number">#{number}</span>' if number else "")
+        + f'<span class="st-label st-{result.label}">{result.label}</span>'
         f'<span class="st-score">score {result.score:+.2f}</span><span>({result.lang}, {result.chunks} '
         "window(s))</span></div>"
         '<div class="st-gauge" title="-1 ban … +1 embrace"><div class="st-needle" '
@@ -106,4 +107,6 @@ def card(text: str, result: Scored) -> str:
 
 
 def cards(texts: list[str], results: list[Scored]) -> str:
-    return STYLE + "".join(card(t, r) for t, r in zip(texts, results))
+    """The cards of the results, those scored numbered #1, #2, ... (as their "correct" controls are)."""
+    numbers = iter(range(1, len(results) + 1))
+    return STYLE + "".join(card(t, r, None if r.error else next(numbers)) for t, r in zip(texts, results))

@@ -49,7 +49,25 @@ def default_store_path() -> Path:
 
 
 class StoreError(ValueError):
-    """The timeline database cannot be opened, read or written; the message names the file."""
+    """The database cannot be opened, read or written; the message names the file."""
+
+
+@contextlib.contextmanager
+def connect(path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection to the SQLite file at `path` that commits on success, and a StoreError naming the
+    file on failure."""
+    path = Path(path)
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder; give the database as a file (--db FILE)")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise StoreError(f"{path}: cannot create its folder ({err.strerror})") from None
+    try:
+        with contextlib.closing(sqlite3.connect(path)) as db, db:
+            yield db
+    except sqlite3.Error as err:
+        raise StoreError(f"{path}: the database cannot be used: {err}") from None
 
 
 @dataclass(frozen=True)
@@ -91,12 +109,6 @@ class TimelineStore:
 
     def __post_init__(self):
         self.path = Path(self.path)
-        if self.path.is_dir():
-            raise StoreError(f"{self.path} is a folder; give the timeline database as a file (--db FILE)")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise StoreError(f"{self.path}: cannot create its folder ({err.strerror})") from None
         with self._connect() as db:
             db.execute(SCHEMA)
             present = {row[1] for row in db.execute("PRAGMA table_info(statements)")}
@@ -106,14 +118,8 @@ class TimelineStore:
             db.execute(UNIQUE_ROWS)
             db.execute("SELECT count(*) FROM statements").fetchone()  # a damaged file fails here
 
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection that commits on success, and a StoreError naming the file on failure."""
-        try:
-            with contextlib.closing(sqlite3.connect(self.path)) as db, db:
-                yield db
-        except sqlite3.Error as err:
-            raise StoreError(f"{self.path}: the timeline database cannot be used: {err}") from None
+    def _connect(self):
+        return connect(self.path)
 
     def add(self, statement: Statement) -> int:
         """Store one statement; its id."""

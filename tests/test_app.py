@@ -141,6 +141,10 @@ def test_api_through_gradio_client(running_app):
     assert Path(png_path).read_bytes()[:4] == b"\x89PNG" and b"<svg" in Path(svg_path).read_bytes()[:1000]
     client.predict(stored_id, api_name="/delete_statement")
     assert all(r["id"] != stored_id for r in application.store.all())
+    saved = client.predict(STATEMENT, "+1 explore", {"stablecoin": "+1 explore"}, api_name="/correct")
+    assert saved.startswith("Saved: +1 explore")
+    latest = application.labels.all()[-1]
+    assert (latest["text"], latest["label"], latest["targets"]) == (STATEMENT, 1, {"stablecoin": 1})
 
 
 def test_a_cjk_font_is_installed():
@@ -372,5 +376,5 @@ def test_a_database_that_refuses_writes_gives_a_message(application):
         lambda: application.add_to_timeline([{"text": STATEMENT}], "2025-07-11", "CN-SH", ""),
         lambda: application.delete_statement("1"),
     ):
-        with pytest.raises(gr.Error, match=f"{application.store.path}: the timeline database cannot be used"):
+        with pytest.raises(gr.Error, match=f"{application.store.path}: the database cannot be used"):
             attempt()

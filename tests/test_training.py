@@ -119,7 +119,7 @@ def test_eval_cli_on_a_file_and_a_malformed_file(tiny_trained, tmp_path, capsys)
         json.dumps(rows[0], ensure_ascii=False) + "\n" + '{"text": "x", "label": 5, "lang": "en"}\n'
     )
     assert main(["eval", "--model", str(out), "--data", str(data)]) == 2
-    assert "labelled.jsonl:2: 'label' must be an integer in -2..2, got 5" in capsys.readouterr().err
+    assert "labelled.jsonl:2: unknown label 5; use a level or its name" in capsys.readouterr().err
 
 
 def test_eval_on_the_temporal_split_says_when_the_model_saw_its_test_set(baseline_model, tmp_path, capsys):

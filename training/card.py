@@ -48,7 +48,7 @@ level divided by 2).
   ({metrics["train_statements"]} statements, {languages}); the epoch is chosen by macro-F1 on the
   validation split, and a temperature fitted on it calibrates the probabilities
   (T = {metrics["temperature"]:.3f}). The test split was not used for any choice.
-- **Training time:** {metrics["train_seconds"]} s{_how(metrics)}.
+{_added_line(metrics)}- **Training time:** {metrics["train_seconds"]} s{_how(metrics)}.
 - **Figures:** every figure below is measured through `Scorer`, as `stance score` and the app read
   (windows of up to 512 tokens, {metrics["precision"]} precision).
 - **Loss:** cross-entropy plus {config["ordinal_weight"]} x the squared error of the expected level, so
@@ -62,7 +62,7 @@ level divided by 2).
 {format_report(metrics["test"])}
 ```
 
-## Validation split
+{_own_statements(metrics)}## Validation split
 
 {metrics_table(metrics["validation"])}
 
@@ -109,3 +109,42 @@ def _objects(metrics: dict) -> str:
         f"; plus {metrics['config']['target_weight']} x the same loss on the level toward each object "
         "the text addresses (whether it addresses one comes from a character n-gram detector)"
     )
+
+
+def _added_line(metrics: dict) -> str:
+    added = metrics.get("added")
+    if not added:
+        return ""
+    return (
+        f"- **Your own statements:** {added['statements']} from {len(added['files'])} file(s); "
+        f"{added['statements'] - added['held_out']} trained on, {added['held_out']} held out (see below).\n"
+    )
+
+
+def _own_statements(metrics: dict) -> str:
+    """The researcher's added files (sha256, counts by label) and the figures on their held-out share."""
+    added = metrics.get("added")
+    if not added:
+        return ""
+    names = list(added["files"][0]["by_label"])
+    lines = [
+        "## Your own statements",
+        "",
+        "| file | sha256 | " + " | ".join(names) + " |",
+        "|---|---|" + "---:|" * len(names),
+    ]
+    lines += [
+        f"| {f['path']} | `{f['sha256']}` | " + " | ".join(str(f["by_label"][n]) for n in names) + " |"
+        for f in added["files"]
+    ]
+    share = metrics.get("own_held_out")
+    lines += [
+        "",
+        f"Held out for evaluation (chosen by a hash of each statement's id or text, the same on every "
+        f"run): {added['held_out']} of {added['statements']}.",
+        "",
+        metrics_table(share) if share else "(none held out: add more statements for a held-out figure)",
+        "",
+        "",
+    ]
+    return "\n".join(lines)

@@ -18,6 +18,11 @@ HEADLINE = ["n", "accuracy", "macro_f1", "adjacent_accuracy", "mae_levels", "spe
 def evaluate(scorer: Scorer, rows: dict) -> dict:
     """Every metric of `scorer` (the path `stance score` takes) on `rows` (columns text, label, lang,
     pair_id; targets for the stance per object)."""
+    return evaluated(scorer, rows)[0]
+
+
+def evaluated(scorer: Scorer, rows: dict) -> tuple[dict, np.ndarray]:
+    """The report of `evaluate`, and the probabilities it was computed from (statements x levels)."""
     documents = scorer.documents(list(rows["text"]))
     report = metrics_report(rows, documents.probs)
     objects = scorer.stance_model.objects
@@ -25,7 +30,7 @@ def evaluate(scorer: Scorer, rows: dict) -> dict:
         report["targets"] = target_metrics(
             list(rows["targets"]), documents.addressed, documents.object_probs, objects
         )
-    return report
+    return report, documents.probs
 
 
 def _columns(rows) -> set:
@@ -178,3 +183,32 @@ def format_faithfulness(found: dict) -> str:
         f"Faithfulness of the evidence on {found['texts']} statements (ERASER; comprehensiveness: higher "
         f"is better, sufficiency: lower is better)\n{table.round(3).to_string()}"
     )
+
+
+COMPARED = ["accuracy", "macro_f1", "adjacent_accuracy", "mae_levels", "spearman", "ece"]
+
+
+def format_comparison(new: dict, old: dict, names: tuple[str, str], bootstrap: dict) -> str:
+    """Two models' headline metrics side by side with their difference, then the macro-F1 difference's
+    paired bootstrap interval."""
+    rows = {"all": ("overall", None), **{lang: ("by_language", lang) for lang in new["by_language"]}}
+    lines = []
+    for group, (key, lang) in rows.items():
+        a, b = (report[key] if lang is None else report[key].get(lang, {}) for report in (new, old))
+        table = pd.DataFrame(
+            {names[0]: [a.get(m) for m in COMPARED], names[1]: [b.get(m) for m in COMPARED]}, index=COMPARED
+        )
+        table["difference"] = table[names[0]] - table[names[1]]
+        lines += [
+            f"{group} ({a.get('n', 0)} statements)",
+            (table.astype(float).round(3) + 0.0).to_string(),
+            "",
+        ]
+    unclear = bootstrap["low"] <= 0 <= bootstrap["high"]
+    lines.append(
+        f"macro-F1 difference ({names[0]} - {names[1]}): {bootstrap['difference']:+.3f}, paired bootstrap "
+        f"95% interval [{bootstrap['low']:+.3f}, {bootstrap['high']:+.3f}] over {bootstrap['resamples']} "
+        f"resamples of the {bootstrap['n']} statements"
+        + (" (the interval holds 0: no clear difference)" if unclear else "")
+    )
+    return "\n".join(lines)

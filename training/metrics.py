@@ -107,6 +107,36 @@ def target_metrics(
     return {"overall": figures(slice(None)), "per_object": {o: figures([k]) for k, o in enumerate(objects)}}
 
 
+def macro_f1_of(true_classes: np.ndarray, predicted_classes: np.ndarray, k: int) -> float:
+    """Macro-F1 over the classes 0..k-1 present in `true_classes` (the definition `stance_metrics` uses)."""
+    confusion = np.bincount(true_classes * k + predicted_classes, minlength=k * k).reshape(k, k)
+    present = confusion.sum(axis=1) > 0
+    tp = confusion.diagonal()
+    f1 = np.divide(2 * tp, confusion.sum(axis=0) + confusion.sum(axis=1), out=np.zeros(k), where=tp > 0)
+    return float(f1[present].mean())
+
+
+def paired_bootstrap(
+    levels: np.ndarray, predicted_a: np.ndarray, predicted_b: np.ndarray, resamples: int = 2000, seed: int = 0
+) -> dict:
+    """The macro-F1 difference a - b on these statements and its paired bootstrap 95% interval: both
+    models are scored on the same resamples of the statements, so the interval is of the difference."""
+    true, a, b = (np.array([class_of(v) for v in x]) for x in (levels, predicted_a, predicted_b))
+    k, rng = len(LEVELS), np.random.default_rng(seed)
+    differences = np.empty(resamples)
+    for r in range(resamples):
+        pick = rng.integers(0, len(true), len(true))
+        differences[r] = macro_f1_of(true[pick], a[pick], k) - macro_f1_of(true[pick], b[pick], k)
+    low, high = np.percentile(differences, [2.5, 97.5])
+    return {
+        "difference": macro_f1_of(true, a, k) - macro_f1_of(true, b, k),
+        "low": float(low),
+        "high": float(high),
+        "resamples": resamples,
+        "n": int(len(true)),
+    }
+
+
 def report_json(report) -> str:
     """`report` as strict JSON: a figure that is undefined (NaN, such as Spearman's rho of constant
     predictions) is written as null, never as a bare NaN that JSON readers refuse."""

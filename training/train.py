@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from training.card import model_card
 from training.config import TrainConfig
 from training.evaluate import evaluate
 from training.metrics import report_json
+from training.own_labels import OwnLabels
 from training.transformer import base_transformer, fit_transformer, train_precision
 
 
@@ -35,6 +37,11 @@ def _rows(split, lang: str | None = None) -> dict:
     return {c: split[c] for c in COLUMNS}
 
 
+def _own_figures(scorer: Scorer, rows: dict) -> dict | None:
+    """The metrics on the held-out share of the researcher's statements; None if it is empty."""
+    return evaluate(scorer, rows) if rows["text"] else None
+
+
 def train(
     config: TrainConfig,
     out: Path,
@@ -42,10 +49,18 @@ def train(
     data_dir: Path = DATA_DIR,
     splits_file: Path = SPLITS_FILE,
     split: str = "stratified",
+    added: OwnLabels | None = None,
 ) -> dict:
-    """Train a model into `out` (atomically) on the stored `split` scheme and return its metrics."""
+    """Train a model into `out` (atomically) on the stored `split` scheme, plus the training part of
+    the researcher's `added` statements, and return its metrics (with those on the held-out part)."""
     corpus = load_corpus(data_dir, scheme_file(splits_file, split))
     train_rows, validation_rows = (_rows(corpus[s], config.train_lang) for s in ("train", "validation"))
+    own_held_out = None
+    if added is not None:
+        own = added.part(held=False)
+        keep = [config.train_lang in (None, lang) for lang in own["lang"]]
+        train_rows = {c: list(train_rows[c]) + [v for v, k in zip(own[c], keep) if k] for c in COLUMNS}
+        own_held_out = added.evaluation_rows(held=True)
     with staged_folder(out, overwrite=overwrite) as staging:
         set_seed(config.seed)  # Python, NumPy and torch: the head's initialisation, dropout, shuffling
         started = time.perf_counter()
@@ -79,7 +94,11 @@ def train(
             "history": history,
             "validation": evaluate(scorer, validation_rows),
             "test": evaluate(scorer, _rows(corpus["test"])),
+            "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
+        if added is not None:
+            metrics["added"] = added.summary()
+            metrics["own_held_out"] = _own_figures(scorer, own_held_out)
         (staging / "metrics.json").write_text(report_json(metrics), encoding="utf-8")
         (staging / "README.md").write_text(model_card(metrics), encoding="utf-8")
     return metrics
