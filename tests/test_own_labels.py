@@ -85,6 +85,14 @@ def test_the_held_out_share_is_fixed_by_id_or_text():
     assert abs(sum(chosen) / len(chosen) - HELD_OUT_PERCENT / 100) < 0.04
     assert chosen == [held_out(s) for s in statements]  # the same every run
     assert held_out({"id": None, "text": "x "}) == held_out({"id": None, "text": "x"})
+    pairs = [
+        (
+            {"id": f"p{i}-zh", "pair_id": f"p{i}", "text": "甲"},
+            {"id": f"p{i}-en", "pair_id": f"p{i}", "text": "a"},
+        )
+        for i in range(50)
+    ]
+    assert all(held_out(zh) == held_out(en) for zh, en in pairs)  # a translation never tests its own pair
 
 
 def test_own_labels_count_by_label_and_hash_each_file(tmp_path):

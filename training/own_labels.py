@@ -2,9 +2,10 @@
 
 Each row needs `text` and `label` (a level -2..2 or its name, ban..embrace); it may carry `targets`
 (a JSON object {object: level}, or "crypto:-2; stablecoin:explore"), `lang` (zh or en; detected when
-absent), `date` (YYYY-MM-DD), `jurisdiction` and `id`. Every bad row is reported with its file, line
-and problem, and then nothing is used. A fixed share of the statements, chosen by a hash of each
-one's id (or text), is held out for evaluation, the same share on every run.
+absent), `date` (YYYY-MM-DD), `jurisdiction`, `id` and `pair_id` (shared with its translation).
+Every bad row is reported with its file, line and problem, and then nothing is used. A fixed share
+of the statements, chosen by a hash of each one's pair_id, id or text, is held out for evaluation,
+the same share on every run.
 """
 
 from __future__ import annotations
@@ -125,8 +126,9 @@ def statement(fields: dict, text: str | None) -> dict:
 
 
 def held_out(record: dict) -> bool:
-    """Whether a statement belongs to the held-out share: a hash of its id, or of its text."""
-    key = record["id"] or record["text"].strip()
+    """Whether a statement belongs to the held-out share: a hash of its pair (a statement and its
+    translation share a `pair_id`, so both fall on one side), else of its id, else of its text."""
+    key = record.get("pair_id") or record["id"] or record["text"].strip()
     return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) % 100 < HELD_OUT_PERCENT
 
 
