@@ -184,13 +184,16 @@ def _eval(args: argparse.Namespace) -> int:
     model = args.model or default_model_dir()
     if args.explain_max < 1:
         raise ValueError("--explain-max must be at least 1")
+    models = (model, args.compare) if args.compare else (model,)
     if args.data:
         rows, name = read_own_labels([args.data]).evaluation_rows(), Path(args.data).stem
     else:
         rows = load_corpus(args.data_dir, corpus_splits.scheme_file(args.splits, args.split))["test"]
         name = "test" if args.split == "stratified" else f"test-{args.split}"
-        for folder in (model, args.compare) if args.compare else (model,):
+        for folder in models:
             _warn_if_seen(Path(folder), rows["id"], args.split, args.splits)
+    for folder in models:
+        _warn_if_added(Path(folder), list(rows["text"]))
     scorer = Scorer(model)
     report, probs = evaluated(scorer, rows)
     if args.compare:
@@ -251,6 +254,24 @@ def _model_config(model: Path):
     if not metrics.exists():
         raise ValueError(f"{metrics}: missing; --held-out retrains the model's own settings, read from there")
     return TrainConfig(**json.loads(metrics.read_text(encoding="utf-8"))["config"])
+
+
+def _warn_if_added(model: Path, texts: list[str]) -> None:
+    """Say so when the model was trained on some of these statements, added with `--add`."""
+    import json
+
+    from training.own_labels import text_key
+
+    metrics = model / "metrics.json"
+    added = json.loads(metrics.read_text(encoding="utf-8")).get("added") if metrics.exists() else None
+    trained = set((added or {}).get("trained", []))
+    seen = sum(text_key(t) in trained for t in texts)
+    if seen:
+        print(
+            f"note: {model} was trained on {seen} of these {len(texts)} statements (added with --add); "
+            "its figures here are not held out. Its held-out share is in its model card",
+            file=sys.stderr,
+        )
 
 
 def _warn_if_seen(model: Path, test_ids: list[str], split: str, splits_file: Path) -> None:

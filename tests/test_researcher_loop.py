@@ -12,6 +12,7 @@ from stancetrace.cli import main
 from stancetrace.labels import LabelStore
 from tests.conftest import TINY_CONFIG
 from tests.test_app import BROWSER_FLAGS, scored_in_browser, served_app
+from training.own_labels import held_out, read_own_labels
 
 FIRST = "上海市国资委召开专题学习会，加强对稳定币的研究。"
 SECOND = "The authority bans every token offering and orders the platforms to close."
@@ -83,6 +84,11 @@ def test_correct_export_train_compare_use_score(
     assert main(["eval", "--model", str(new), "--compare", str(old), "--out", str(tmp_path / "c.json")]) == 0
     printed = capsys.readouterr().out
     assert "difference" in printed and "paired bootstrap 95% interval" in printed
+    assert (
+        main(["eval", "--model", str(new), "--data", str(labels), "--out", str(tmp_path / "own.json")]) == 0
+    )
+    trained_on = sum(not held_out(s) for s in read_own_labels([labels]).statements)
+    assert (f"trained on {trained_on} of these 2 statements" in capsys.readouterr().err) == (trained_on > 0)
     comparison = json.loads((tmp_path / "c.json").read_text())
     interval = comparison["macro_f1_difference"]
     assert interval["low"] <= interval["difference"] <= interval["high"]

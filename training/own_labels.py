@@ -160,8 +160,16 @@ class OwnLabels:
         return rows
 
     def summary(self) -> dict:
+        """The files, the counts, and a fingerprint of each statement trained on (`text_key`), by
+        which `stance eval` tells when a model was trained on statements it is evaluated on."""
         held = sum(held_out(s) for s in self.statements)
-        return {"files": self.files, "statements": len(self.statements), "held_out": held}
+        trained = sorted({text_key(s["text"]) for s in self.statements if not held_out(s)})
+        return {"files": self.files, "statements": len(self.statements), "held_out": held, "trained": trained}
+
+
+def text_key(text: str) -> str:
+    """A short fingerprint of a statement's text."""
+    return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()[:16]
 
 
 def read_own_labels(paths: list[str | Path]) -> OwnLabels:
