@@ -212,3 +212,21 @@ def test_models_use_sets_the_default_and_refuses_a_folder_without_a_model(
         assert "chosen with `stance models use` is missing" in capsys.readouterr().err
     finally:
         moved.rename(baseline_model)
+
+
+def test_corpus_statements_added_for_training_leave_the_test_split(tmp_path):
+    from corpus import load_corpus
+    from training.config import TrainConfig
+    from training.train import train
+
+    test = load_corpus()["test"]
+    rows = [{"id": r["id"], "text": r["text"], "label": r["label"]} for r in test]
+    trained = [r for r in rows if not held_out(r)][:3]
+    added = tmp_path / "added.jsonl"
+    added.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in trained), encoding="utf-8")
+    metrics = train(TrainConfig(baseline=True), tmp_path / "m", added=read_own_labels([added]))
+    assert metrics["test"]["overall"]["n"] == len(test) - 3
+    assert metrics["added"]["left_out_of_corpus_splits"] == 3
+    assert (
+        "3 corpus validation and test statements that you added" in (tmp_path / "m" / "README.md").read_text()
+    )

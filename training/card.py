@@ -117,7 +117,13 @@ def _added_line(metrics: dict) -> str:
         return ""
     return (
         f"- **Your own statements:** {added['statements']} from {len(added['files'])} file(s); "
-        f"{added['statements'] - added['held_out']} trained on, {added['held_out']} held out (see below).\n"
+        f"{added['statements'] - added['held_out']} trained on, {added['held_out']} held out (see below)"
+        + (
+            f"; {added['left_out_of_corpus_splits']} corpus validation and test statements that you added "
+            "were left out of those splits.\n"
+            if added.get("left_out_of_corpus_splits")
+            else ".\n"
+        )
     )
 
 

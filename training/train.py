@@ -19,7 +19,7 @@ from training.card import model_card
 from training.config import TrainConfig
 from training.evaluate import evaluate
 from training.metrics import report_json
-from training.own_labels import OwnLabels
+from training.own_labels import OwnLabels, text_key
 from training.transformer import base_transformer, fit_transformer, train_precision
 
 
@@ -35,6 +35,12 @@ def _rows(split, lang: str | None = None) -> dict:
     if lang is not None:
         split = split.filter(lambda r: r["lang"] == lang)
     return {c: split[c] for c in COLUMNS}
+
+
+def _without(rows: dict, keys: set[str]) -> dict:
+    """The rows whose text's key is not in `keys`."""
+    keep = [text_key(t) not in keys for t in rows["text"]]
+    return {c: [v for v, k in zip(values, keep) if k] for c, values in rows.items()}
 
 
 def _own_figures(scorer: Scorer, rows: dict) -> dict | None:
@@ -55,12 +61,16 @@ def train(
     the researcher's `added` statements, and return its metrics (with those on the held-out part)."""
     corpus = load_corpus(data_dir, scheme_file(splits_file, split))
     train_rows, validation_rows = (_rows(corpus[s], config.train_lang) for s in ("train", "validation"))
-    own_held_out = None
+    test_rows, own_held_out, left_out = _rows(corpus["test"]), None, 0
     if added is not None:
         own = added.part(held=False)
         keep = [config.train_lang in (None, lang) for lang in own["lang"]]
         train_rows = {c: list(train_rows[c]) + [v for v, k in zip(own[c], keep) if k] for c in COLUMNS}
         own_held_out = added.evaluation_rows(held=True)
+        given = {text_key(t) for t in own["text"]}  # corpus statements the researcher added are no test
+        before = len(validation_rows["text"]) + len(test_rows["text"])
+        validation_rows, test_rows = _without(validation_rows, given), _without(test_rows, given)
+        left_out = before - len(validation_rows["text"]) - len(test_rows["text"])
     with staged_folder(out, overwrite=overwrite) as staging:
         set_seed(config.seed)  # Python, NumPy and torch: the head's initialisation, dropout, shuffling
         started = time.perf_counter()
@@ -93,11 +103,11 @@ def train(
             "temperature": model.temperature,
             "history": history,
             "validation": evaluate(scorer, validation_rows),
-            "test": evaluate(scorer, _rows(corpus["test"])),
+            "test": evaluate(scorer, test_rows),
             "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
         if added is not None:
-            metrics["added"] = added.summary()
+            metrics["added"] = {**added.summary(), "left_out_of_corpus_splits": left_out}
             metrics["own_held_out"] = _own_figures(scorer, own_held_out)
         (staging / "metrics.json").write_text(report_json(metrics), encoding="utf-8")
         (staging / "README.md").write_text(model_card(metrics), encoding="utf-8")
