@@ -368,7 +368,8 @@ class StanceApp:
     def _queue_view(self, items: list[dict], position: int) -> tuple:
         """The position, the progress line, the statement, and the level and objects' choices reset
         (the objects prefilled with the model's)."""
-        done = sum(i["text"].strip() in self.labels.labelled_texts() for i in items)
+        labelled = self.labels.labelled_texts()
+        done = sum(i["text"].strip() in labelled for i in items)
         if position >= len(items):
             progress = (
                 f"**Queue done**: {done} of {len(items)} labelled. `stance labels export` writes them out."
