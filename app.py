@@ -130,7 +130,7 @@ class StanceApp:
         self.scorer = Scorer(self.model_dir, explain_steps=EXPLAIN_STEPS)
         self.store = TimelineStore(store_path or default_store_path())
         self.labels = LabelStore(self.store.path)  # corrections and labels live beside the timeline
-        self.timeline = timeline.Timeline(self.scorer, self.model_dir, self.store)
+        self.timeline = timeline.Timeline(self.scorer.score, self.model_dir, self.store)
         self._exports = tempfile.TemporaryDirectory(prefix="stancetrace-")  # removed with the app
 
     def score(

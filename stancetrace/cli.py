@@ -347,7 +347,7 @@ def _timeline_write(args: argparse.Namespace) -> int:
 
     model = Path(args.model or default_model_dir())
     store = TimelineStore(args.db or default_store_path())
-    shown = timeline.Timeline(Scorer(model), model, store)
+    shown = timeline.Timeline(lambda texts: Scorer(model).score(texts), model, store)  # loaded if uncached
     selection = Selection(
         jurisdictions=tuple(args.jurisdiction or shown.jurisdictions()),
         targets=(args.target,),

@@ -3,6 +3,7 @@ written out. `stance timeline` and the app's Trajectory tab both work through `T
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +37,7 @@ CHANGES_CSV = trajectory.CHANGE_COLUMNS
 class Timeline:
     """The corpus scored by one model, and one store."""
 
-    scorer: object  # an inference.Scorer
+    score: Callable[[list[str]], list]  # the model in model_dir scoring texts (Scorer.score)
     model_dir: Path
     store: TimelineStore
     events: list[dict] = field(default_factory=load_events)
@@ -45,7 +46,7 @@ class Timeline:
     def corpus_points(self) -> pd.DataFrame:
         """The corpus's points (scored once per model and corpus, then read from the cache)."""
         if self._corpus is None:
-            self._corpus = trajectory.corpus_points(self.scorer, self.model_dir)
+            self._corpus = trajectory.corpus_points(self.score, self.model_dir)
         return self._corpus
 
     def trajectory(self, selection: Selection, bandwidth: float = BANDWIDTH_DAYS) -> Trajectory:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,10 +48,11 @@ GRID_POINTS = 300  # where each trend curve is evaluated
 CACHE_KEY_COLUMNS = ("id", "pair_id", "lang", "date", "jurisdiction", "issuer", "title", "text", "label")
 
 
-def corpus_points(scorer, model_dir: Path) -> pd.DataFrame:
+def corpus_points(score: Callable[[list[str]], list], model_dir: Path) -> pd.DataFrame:
     """One point per dated corpus document statement and target (zh and en renderings of a pair
-    averaged), with the model's score and the annotators' (`labelled`); cached per model and corpus
-    content: a changed model or a changed statement scores anew."""
+    averaged), with the score that `score` (the model in `model_dir` scoring texts) gives and the
+    annotators' (`labelled`); cached per model and corpus content: a changed model or a changed
+    statement scores anew, and a cached one needs no model loaded."""
     corpus = load_all().filter(lambda r: r["kind"] == "document" and r["date"] is not None)
     content = corpus.select_columns([*CACHE_KEY_COLUMNS, "targets"]).to_pandas().to_json()
     key = hashlib.sha256(content.encode()).hexdigest()[:16]
@@ -59,7 +61,7 @@ def corpus_points(scorer, model_dir: Path) -> pd.DataFrame:
         frame = pd.DataFrame(json.loads(cache.read_text(encoding="utf-8")))
         return frame.assign(date=pd.to_datetime(frame["date"], unit="ms"))
     rows = []
-    for record, result in zip(corpus, scorer.score(corpus["text"])):
+    for record, result in zip(corpus, score(list(corpus["text"]))):
         about = {
             "statement": record["pair_id"] or record["id"],
             "english": record["lang"] == "en",

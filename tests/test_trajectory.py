@@ -322,7 +322,9 @@ def test_stance_timeline_export_and_changes_write_the_named_columns(
     assert (
         set(index["target"]) == {"crypto"} and index["quarter"].str[:4].astype(int).between(2019, 2021).all()
     )
-    assert main(["timeline", "export", "--out", str(points), *common, *narrowed]) == 0
+    with pytest.MonkeyPatch.context() as patch:  # the corpus points are cached: no model is loaded
+        patch.setattr("inference.Scorer", None)
+        assert main(["timeline", "export", "--out", str(points), *common, *narrowed]) == 0
     narrow = pd.read_csv(points)
     assert narrow["issuer"].str.contains("Shanghai", case=False).all() and len(narrow) < len(table)
     assert main(["timeline", "export", "--out", str(tmp_path / "x.txt"), *common]) == 2
