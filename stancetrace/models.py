@@ -87,4 +87,8 @@ def describe(folder: Path) -> dict:
 
 
 def models_table() -> pd.DataFrame:
-    return pd.DataFrame([describe(f) for f in known_models()], columns=COLUMNS)
+    """One row per known model; a figure a model lacks is NaN."""
+    frame = pd.DataFrame([describe(f) for f in known_models()], columns=COLUMNS)
+    figures = COLUMNS[5:]
+    frame[figures] = frame[figures].astype(float)
+    return frame

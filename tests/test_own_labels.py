@@ -204,7 +204,8 @@ def test_models_use_sets_the_default_and_refuses_a_folder_without_a_model(
     assert main(["models", "use", str(baseline_model)]) == 0
     assert default_model_dir() == baseline_model.resolve()
     assert main(["models", "list"]) == 0
-    assert f"* {baseline_model.resolve()}" in " ".join(capsys.readouterr().out.split())
+    listed = " ".join(capsys.readouterr().out.split())
+    assert f"* {baseline_model.resolve()}" in listed and "None" not in listed  # a missing figure is "-"
     moved = tmp_path / "moved"
     baseline_model.rename(moved)
     try:
