@@ -24,7 +24,7 @@ import pandas as pd  # noqa: E402
 
 from corpus import load_all  # noqa: E402
 from corpus.scale import LEVELS, display_name  # noqa: E402
-from corpus.schema import JURISDICTIONS, OBJECTS  # noqa: E402
+from corpus.schema import JURISDICTIONS, LANGS, OBJECTS  # noqa: E402
 from inference.paths import default_model_dir  # noqa: E402
 from inference.readers import document_text  # noqa: E402
 from inference.scorer import Scorer  # noqa: E402
@@ -306,7 +306,7 @@ class StanceApp:
                     targets=targets,
                     model=str(self.model_dir),
                     model_label=result.level,
-                    lang=result.lang if result.lang in ("zh", "en") else None,
+                    lang=result.lang if result.lang in LANGS else None,
                 )
             )
         except StoreError as err:
@@ -327,7 +327,7 @@ class StanceApp:
             raise gr.Error(
                 f"Cannot read the queue: {str(err).replace(str(upload), Path(upload).name)}"
             ) from None
-        return items, *self._queue_view(items, self._next_open(items, 0))
+        return items, *self._queue_view(items, 0)
 
     def label_item(self, items: list[dict], position: int, level: str, *objects: str):
         """Store the label of the queue's current statement and move to the next one not labelled."""
@@ -345,7 +345,7 @@ class StanceApp:
                     source="queue",
                     targets=object_levels(dict(zip(OBJECTS, objects))),
                     model_label=item.get("model_label") if item.get("model_label") in LEVELS else None,
-                    lang=item.get("lang") if item.get("lang") in ("zh", "en") else None,
+                    lang=item.get("lang") if item.get("lang") in LANGS else None,
                     date=str(item["date"])[:10] if item.get("date") else None,
                     jurisdiction=str(item["jurisdiction"]) if item.get("jurisdiction") else None,
                     item=str(item["id"]),
@@ -353,23 +353,21 @@ class StanceApp:
             )
         except StoreError as err:
             raise gr.Error(str(err)) from None
-        return self._queue_view(items, self._next_open(items, position + 1))
+        return self._queue_view(items, position + 1)
 
     def skip_item(self, items: list[dict], position: int):
         if not items:
             raise gr.Error("Load a queue first.")
-        return self._queue_view(items, self._next_open(items, position + 1))
+        return self._queue_view(items, position + 1)
 
-    def _next_open(self, items: list[dict], start: int) -> int:
-        """The first position from `start` whose statement has no label yet (len(items) when none)."""
-        done = self.labels.labelled_texts()
-        return next((k for k in range(start, len(items)) if items[k]["text"].strip() not in done), len(items))
-
-    def _queue_view(self, items: list[dict], position: int) -> tuple:
-        """The position, the progress line, the statement, and the level and objects' choices reset
-        (the objects prefilled with the model's)."""
+    def _queue_view(self, items: list[dict], start: int) -> tuple:
+        """The queue at its first statement from `start` that has no label yet: the position, the
+        progress line, the statement, and the level and objects' choices reset (the objects prefilled
+        with the model's)."""
         labelled = self.labels.labelled_texts()
-        done = sum(i["text"].strip() in labelled for i in items)
+        is_open = [i["text"].strip() not in labelled for i in items]
+        position = next((k for k in range(start, len(items)) if is_open[k]), len(items))
+        done = len(items) - sum(is_open)
         if position >= len(items):
             progress = (
                 f"**Queue done**: {done} of {len(items)} labelled. `stance labels export` writes them out."

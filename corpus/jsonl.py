@@ -1,10 +1,14 @@
-"""JSON Lines, read line by line: each line's number and its object, or what is wrong with it."""
+"""JSON Lines, read line by line (each line's number and its object, or what is wrong with it), and
+written to a new file."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+
+from corpus.atomic import atomic_file
 
 
 @dataclass(frozen=True)
@@ -46,3 +50,15 @@ def json_lines(raw: bytes, blank_is_problem: bool = False) -> Iterator[Line]:
             yield Line(number, problem=f"expected a JSON object, got {type(record).__name__}")
             continue
         yield Line(number, record=record)
+
+
+def write_json_lines(path: Path, records: list[dict], what: str, overwrite: bool = False) -> None:
+    """Write `records` to `path` (*.jsonl), atomically; an existing file is replaced only when
+    `overwrite`. `what` names the file's content in errors ("the queue")."""
+    path = Path(path)
+    if path.suffix.lower() != ".jsonl":
+        raise ValueError(f"{path}: {what} is written as JSON Lines; name the file *.jsonl")
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} already exists; pass --overwrite to replace it")
+    with atomic_file(path) as tmp:
+        tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")

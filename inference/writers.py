@@ -55,6 +55,24 @@ def flat(record: dict) -> dict:
     return out
 
 
+def output_probs(record: dict) -> list:
+    """The five probabilities of an output record, in level order, as written: from JSONL's `probs`
+    or the `prob_<level>` columns of CSV and Parquet (`flat` read back); None where one is missing."""
+    nested = record.get("probs")
+    if isinstance(nested, dict):
+        return [nested.get(name) for name in NAMES]
+    return [record.get(f"prob_{name}") for name in NAMES]
+
+
+def output_targets(record: dict, field: str) -> dict:
+    """{object: its `field` (level or score)} of an output record, as written: from JSONL's
+    `targets` or the `target_<object>_<field>` columns (`flat` read back); None where not addressed."""
+    nested = record.get("targets")
+    if isinstance(nested, dict):
+        return {obj: (nested.get(obj) or {}).get(field) for obj in OBJECTS}
+    return {obj: record.get(f"target_{obj}_{field}") for obj in OBJECTS}
+
+
 def spreadsheet_safe(value):
     """Text that a spreadsheet would run as a formula, prefixed with an apostrophe; numbers, and text
     that is only a number, stay as they are."""

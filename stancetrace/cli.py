@@ -372,18 +372,17 @@ def _timeline_write(args: argparse.Namespace) -> int:
 
 
 def _suggest(args: argparse.Namespace) -> int:
+    from corpus.jsonl import write_json_lines
     from stancetrace.labels import LabelStore
     from stancetrace.store import default_store_path
-    from stancetrace.suggest import candidates, suggest, write_queue
+    from stancetrace.suggest import candidates, suggest
 
-    if args.out.exists() and not args.overwrite:  # before reading: nothing the user has is replaced
-        raise FileExistsError(f"{args.out} already exists; pass --overwrite to replace it")
     items, problems = candidates(args.files, args.text_field)
     for problem in problems:
         print(f"stance: {problem} (left out)", file=sys.stderr)
     labelled = LabelStore(args.db or default_store_path()).labelled_texts()
     queue = suggest(items, args.n, args.by, skip=labelled)
-    write_queue(args.out, queue, overwrite=args.overwrite)
+    write_json_lines(args.out, queue, "the queue", overwrite=args.overwrite)
     print(
         f"{args.out}: {len(queue)} statement(s) to label, the least sure first ({args.by}), of "
         f"{len(items)} scored; {sum(i['text'].strip() in labelled for i in items)} already labelled and "

@@ -16,8 +16,9 @@ import re
 from dataclasses import dataclass
 
 from corpus.scale import LABEL_NAMES
-from corpus.schema import JURISDICTIONS, OBJECTS
+from corpus.schema import JURISDICTIONS
 from inference.readers import Row, read_rows
+from inference.writers import output_targets
 from stancetrace.store import Statement, TimelineStore
 
 # Dates a statement on the timeline may carry: from the early days of bitcoin to a year ahead.
@@ -129,11 +130,7 @@ def _statement(row: Row, fields: Fields) -> Statement:
 
 def _targets(record: dict) -> dict[str, float]:
     """{object: score} from JSONL `targets` or the CSV/Parquet `target_<object>_score` columns."""
-    nested = record.get("targets")
-    if isinstance(nested, dict):
-        found = {obj: _number((nested.get(obj) or {}).get("score")) for obj in OBJECTS}
-    else:
-        found = {obj: _number(record.get(f"target_{obj}_score")) for obj in OBJECTS}
+    found = {obj: _number(score) for obj, score in output_targets(record, "score").items()}
     return {obj: score for obj, score in found.items() if score is not None and -1 <= score <= 1}
 
 

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpus.atomic import atomic_file
+from corpus.jsonl import write_json_lines
 from corpus.scale import LEVELS
 from corpus.schema import OBJECTS
 from stancetrace.store import connect
@@ -81,7 +81,8 @@ class LabelStore:
     def add(self, label: Label) -> int:
         """Store one label; its id."""
         values = [getattr(label, f) for f in _FIELDS]
-        values[2] = json.dumps(label.targets, sort_keys=True) if label.targets is not None else None
+        if label.targets is not None:  # stored as JSON text
+            values[_FIELDS.index("targets")] = json.dumps(label.targets, sort_keys=True)
         with connect(self.path) as db:
             insert = f"INSERT INTO labels ({', '.join(_FIELDS)}) VALUES ({', '.join('?' * len(_FIELDS))})"
             return int(db.execute(insert, values).lastrowid)
@@ -110,15 +111,8 @@ class LabelStore:
 
     def export(self, out: Path, overwrite: bool = False) -> int:
         """Write the latest label of each text to `out` (JSONL, the `--add` format); how many."""
-        out = Path(out)
-        if out.suffix.lower() != ".jsonl":
-            raise ValueError(f"{out}: labels are exported as JSON Lines; name the file *.jsonl")
-        if out.exists() and not overwrite:
-            raise FileExistsError(f"{out} already exists; pass --overwrite to replace it")
         records = [_add_format(r) for r in self.latest()]
-        with atomic_file(out) as tmp:
-            lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
-            tmp.write_text(lines, encoding="utf-8")
+        write_json_lines(out, records, "the labels' export", overwrite)
         return len(records)
 
 

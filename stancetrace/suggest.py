@@ -9,19 +9,17 @@ statement (the corpus's own rule, `corpus.dedup`) is never picked.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 from rapidfuzz import fuzz
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from corpus.atomic import atomic_file
 from corpus.dedup import NEAR_DUPLICATE_SCORE, normalise
 from corpus.jsonl import json_lines
 from corpus.scale import LEVELS, NAMES
-from corpus.schema import OBJECTS
 from inference.readers import read_rows
+from inference.writers import output_probs, output_targets
 
 MEASURES = ("margin", "entropy")
 REDUNDANCY = 0.5  # weight of the similarity to statements already picked
@@ -67,12 +65,8 @@ def pick(texts: list[str], unsure: np.ndarray, n: int, redundancy: float = REDUN
 
 def _probs(record: dict) -> list[float] | None:
     """The five calibrated probabilities of a scored row: JSONL `probs` or the `prob_<level>` columns."""
-    nested = record.get("probs")
-    values = [(nested or {}).get(n) for n in NAMES] if isinstance(nested, dict) else None
-    if values is None:
-        values = [record.get(f"prob_{n}") for n in NAMES]
     try:
-        numbers = [float(v) for v in values]
+        numbers = [float(v) for v in output_probs(record)]
     except (TypeError, ValueError):
         return None
     return numbers if all(0 <= p <= 1 for p in numbers) and abs(sum(numbers) - 1) < 0.01 else None
@@ -80,13 +74,8 @@ def _probs(record: dict) -> list[float] | None:
 
 def _model_targets(record: dict) -> dict[str, int]:
     """The model's level for each object it found addressed: JSONL `targets` or `target_<object>_level`."""
-    nested = record.get("targets")
     found = {}
-    for obj in OBJECTS:
-        if isinstance(nested, dict):
-            level = (nested.get(obj) or {}).get("level")
-        else:
-            level = record.get(f"target_{obj}_level")
+    for obj, level in output_targets(record, "level").items():
         try:
             level = int(float(level))
         except (TypeError, ValueError):
@@ -140,16 +129,6 @@ def suggest(items: list[dict], n: int, measure: str = "margin", skip: set[str] =
     unsure = uncertainty(np.array([[i["probs"][name] for name in NAMES] for i in pool]), measure)
     chosen = pick([i["text"] for i in pool], unsure, n)
     return [{**pool[k], "uncertainty": round(float(unsure[k]), 4)} for k in chosen]
-
-
-def write_queue(out: Path, items: list[dict], overwrite: bool = False) -> None:
-    out = Path(out)
-    if out.suffix.lower() != ".jsonl":
-        raise ValueError(f"{out}: the queue is written as JSON Lines; name the file *.jsonl")
-    if out.exists() and not overwrite:
-        raise FileExistsError(f"{out} already exists; pass --overwrite to replace it")
-    with atomic_file(out) as tmp:
-        tmp.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
 
 
 def read_queue(path: Path) -> list[dict]:

@@ -163,8 +163,12 @@ class OwnLabels:
         """The files, the counts, and a fingerprint of each statement trained on (`text_key`), by
         which `stance eval` tells when a model was trained on statements it is evaluated on."""
         held = sum(held_out(s) for s in self.statements)
-        trained = sorted({text_key(s["text"]) for s in self.statements if not held_out(s)})
+        trained = sorted(self.trained_keys())
         return {"files": self.files, "statements": len(self.statements), "held_out": held, "trained": trained}
+
+    def trained_keys(self) -> set[str]:
+        """The `text_key` of each statement of the training part."""
+        return {text_key(s["text"]) for s in self._chosen(held=False)}
 
 
 def text_key(text: str) -> str:

@@ -67,7 +67,7 @@ def train(
         keep = [config.train_lang in (None, lang) for lang in own["lang"]]
         train_rows = {c: list(train_rows[c]) + [v for v, k in zip(own[c], keep) if k] for c in COLUMNS}
         own_held_out = added.evaluation_rows(held=True)
-        given = {text_key(t) for t in own["text"]}  # corpus statements the researcher added are no test
+        given = added.trained_keys()  # corpus statements the researcher trains on are no test
         before = len(validation_rows["text"]) + len(test_rows["text"])
         validation_rows, test_rows = _without(validation_rows, given), _without(test_rows, given)
         left_out = before - len(validation_rows["text"]) - len(test_rows["text"])
